@@ -1,0 +1,5 @@
+import sys
+
+from neurocanvas.cli import main
+
+sys.exit(main())

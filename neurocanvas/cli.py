@@ -1,0 +1,102 @@
+"""Command line: `run` (the studio), `pull ID...` (download models), `models` (list the catalog)."""
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Sequence
+
+from neurocanvas.config import SettingsError, load_settings
+
+USAGE = """usage: python -m neurocanvas [run] [options]     start the studio (see --help)
+       python -m neurocanvas pull ID [ID...]     download models into the models folder
+       python -m neurocanvas pull --defaults     download the recommended models
+       python -m neurocanvas models              list the catalog and what is installed"""
+
+DEFAULT_PULLS = ["sd-turbo", "taesd", "clip-vit-b-32"]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = argv.pop(0) if argv and not argv[0].startswith("-") else "run"
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        if command == "run":
+            return _run(argv)
+        if command == "pull":
+            return _pull(argv)
+        if command == "models":
+            return _models(argv)
+    except SettingsError as exc:
+        print(f"neurocanvas: {exc}", file=sys.stderr)
+        return 2
+    print(USAGE, file=sys.stderr)
+    return 2
+
+
+def _context(argv: list[str]):
+    from neurocanvas.context import build_context
+
+    return build_context(load_settings(argv))
+
+
+def _run(argv: list[str]) -> int:
+    from neurocanvas.store import StoreError
+    from neurocanvas.registry import RegistryError
+
+    settings = load_settings(argv)
+    try:
+        from neurocanvas.context import build_context
+        from neurocanvas.ui.app import build_app, launch
+
+        ctx = build_context(settings)
+        demo = build_app(ctx)
+    except (StoreError, RegistryError) as exc:
+        print(f"neurocanvas: {exc}", file=sys.stderr)
+        return 1
+    print(f"NeuroCanvas: http://{settings.host}:{settings.port}", flush=True)
+    launch(demo, ctx)
+    return 0
+
+
+def _pull(argv: list[str]) -> int:
+    from neurocanvas.registry import RegistryError
+
+    ids = [a for a in argv if not a.startswith("-")]
+    options = [a for a in argv if a.startswith("-") and a != "--defaults"]
+    if "--defaults" in argv:
+        ids += DEFAULT_PULLS
+    if not ids:
+        print(USAGE, file=sys.stderr)
+        return 2
+    ctx = _context(options)
+    failed = 0
+    for model_id in ids:
+        try:
+            spec = ctx.registry.spec(model_id)
+            print(f"{spec.name}: {spec.size_mb:.0f} MB, licence: {spec.licence}", flush=True)
+            path = ctx.registry.pull(model_id, progress=_terminal_progress())
+            print(f"\n{model_id}: installed at {path}")
+        except RegistryError as exc:
+            print(f"\n{model_id}: {exc}", file=sys.stderr)
+            failed += 1
+    return 1 if failed else 0
+
+
+def _terminal_progress():
+    state = {"last": -1}
+
+    def report(done: int, total: int, desc: str) -> None:
+        percent = int(100 * done / total) if total else 0
+        if percent != state["last"]:
+            state["last"] = percent
+            bar = "#" * (percent // 4)
+            print(f"\r  [{bar:<25}] {percent:3d}%  {done / 1e6:8.1f} / {total / 1e6:.1f} MB", end="", flush=True)
+
+    return report
+
+
+def _models(argv: list[str]) -> int:
+    ctx = _context(argv)
+    for row in ctx.registry.status():
+        print(f"{row['id']:<24} {row['task']:<15} {row['state']:<15} {row['size_mb']:>7.0f} MB  {row['licence']}")
+    return 0

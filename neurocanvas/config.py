@@ -1,0 +1,186 @@
+"""One typed Settings object, read once from NEUROCANVAS_* variables and CLI flags, then passed down.
+
+Command-line flags win over environment variables, which win over the defaults. Nothing here
+imports a heavy library, so `--help` and a refusal to start are instant.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import ipaddress
+import os
+from pathlib import Path
+from typing import Mapping, Sequence
+
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+
+class SettingsError(ValueError):
+    """A launch option is invalid; the message says which and why."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 7860
+    share: bool = False
+    auth: tuple[tuple[str, str], ...] = ()
+    data_dir: Path = Path("data")
+    models_dir: Path = Path("models")
+    database_url: str = ""  # empty: SQLite file in the data folder
+    memory_budget_gb: float = 6.0
+    threads: int = 0  # 0: one per core
+    heavy_concurrency: int = 1  # model-running events share one slot: two busy libraries fight for 2 cores
+    queue_size: int = 32
+    max_file_size_mb: int = 25
+    styles_dir: Path | None = None  # a local folder of preset paintings instead of downloading them
+    hub_endpoint: str = ""  # empty: huggingface_hub's default (HF_ENDPOINT or huggingface.co)
+
+    @property
+    def images_dir(self) -> Path:
+        return self.data_dir / "images"
+
+    @property
+    def tmp_dir(self) -> Path:
+        return self.data_dir / "tmp"
+
+    @property
+    def database(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'neurocanvas.db').resolve()}"
+
+    @property
+    def is_public(self) -> bool:
+        """True when people other than this machine's user can reach the studio."""
+        return self.share or self.host not in LOCAL_HOSTS
+
+    @property
+    def cpu_threads(self) -> int:
+        return self.threads or (os.cpu_count() or 1)
+
+    def validate(self) -> "Settings":
+        if self.is_public and not self.auth:
+            where = "a share link (--share)" if self.share else f"host {self.host}"
+            raise SettingsError(
+                f"Refusing to start: {where} makes the studio reachable from other machines, "
+                "and no login is set. Add --auth USER:PASSWORD (or --auth-file FILE), "
+                "or keep the default host 127.0.0.1."
+            )
+        if self.host not in LOCAL_HOSTS:
+            try:
+                ipaddress.ip_address(self.host)
+            except ValueError:
+                if not self.host.replace("-", "").replace(".", "").isalnum():
+                    raise SettingsError(f"--host {self.host!r} is not an address or a host name.")
+        if not 1 <= self.port <= 65535:
+            raise SettingsError(f"--port must be between 1 and 65535, not {self.port}.")
+        if not 0.5 <= self.memory_budget_gb <= 1024:
+            raise SettingsError(f"--memory-budget-gb must be between 0.5 and 1024, not {self.memory_budget_gb}.")
+        if not 0 <= self.threads <= 256:
+            raise SettingsError(f"--threads must be between 0 (all cores) and 256, not {self.threads}.")
+        if not 1 <= self.heavy_concurrency <= 16:
+            raise SettingsError(f"--heavy-concurrency must be between 1 and 16, not {self.heavy_concurrency}.")
+        if not 1 <= self.max_file_size_mb <= 1024:
+            raise SettingsError(f"--max-file-size-mb must be between 1 and 1024, not {self.max_file_size_mb}.")
+        return self
+
+    def public_view(self) -> dict:
+        """The settings as shown in the UI: no passwords, no database credentials."""
+        view = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        view["auth"] = [user for user, _ in self.auth]
+        view["database_url"] = _redact_url(self.database)
+        return {k: (str(v) if isinstance(v, Path) else v) for k, v in view.items()}
+
+
+def _redact_url(url: str) -> str:
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://***@{rest.rsplit('@', 1)[1]}"
+    return url
+
+
+def parse_auth(value: str) -> tuple[str, str]:
+    user, sep, password = value.partition(":")
+    if not sep or not user.strip() or not password:
+        raise SettingsError(f"An auth entry must look like USER:PASSWORD, got {value.split(':')[0]!r}:…")
+    return user.strip(), password
+
+
+def read_auth_file(path: Path) -> list[tuple[str, str]]:
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise SettingsError(f"Cannot read the auth file {path}: {exc.strerror or exc}.") from exc
+    pairs = [parse_auth(line.strip()) for line in lines if line.strip() and not line.lstrip().startswith("#")]
+    if not pairs:
+        raise SettingsError(f"The auth file {path} holds no USER:PASSWORD line.")
+    return pairs
+
+
+def _env_bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="neurocanvas", description="NeuroCanvas local AI art studio")
+    p.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int)
+    p.add_argument("--share", action="store_true", default=None, help="create a public link (needs --auth)")
+    p.add_argument("--auth", action="append", metavar="USER:PASSWORD", help="a login; repeat for more users")
+    p.add_argument("--auth-file", type=Path, help="a file of USER:PASSWORD lines")
+    p.add_argument("--data-dir", type=Path)
+    p.add_argument("--models-dir", type=Path)
+    p.add_argument("--database-url", help="any URL that peewee's db_url takes (default: SQLite in the data folder)")
+    p.add_argument("--memory-budget-gb", type=float, help="RAM for loaded models; least recently used are unloaded")
+    p.add_argument("--threads", type=int, help="CPU threads for torch and llama.cpp (0 = all cores)")
+    p.add_argument("--heavy-concurrency", type=int, help="model-running jobs at once (default 1)")
+    p.add_argument("--queue-size", type=int)
+    p.add_argument("--max-file-size-mb", type=int)
+    p.add_argument("--styles-dir", type=Path, help="local folder with the preset paintings")
+    p.add_argument("--hub-endpoint", help="Hugging Face hub URL for pulls (default: HF_ENDPOINT or huggingface.co)")
+    return p
+
+
+_ENV = {  # field -> (variable, converter)
+    "host": ("NEUROCANVAS_HOST", str),
+    "port": ("NEUROCANVAS_PORT", int),
+    "share": ("NEUROCANVAS_SHARE", _env_bool),
+    "data_dir": ("NEUROCANVAS_DATA_DIR", Path),
+    "models_dir": ("NEUROCANVAS_MODELS_DIR", Path),
+    "database_url": ("DATABASE_URL", str),
+    "memory_budget_gb": ("NEUROCANVAS_MEMORY_BUDGET_GB", float),
+    "threads": ("NEUROCANVAS_THREADS", int),
+    "heavy_concurrency": ("NEUROCANVAS_HEAVY_CONCURRENCY", int),
+    "queue_size": ("NEUROCANVAS_QUEUE_SIZE", int),
+    "max_file_size_mb": ("NEUROCANVAS_MAX_FILE_SIZE_MB", int),
+    "styles_dir": ("NEUROCANVAS_STYLES_DIR", Path),
+    "hub_endpoint": ("NEUROCANVAS_HUB_ENDPOINT", str),
+}
+
+
+def load_settings(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+    """Settings from the environment, overridden by flags; raises SettingsError with a readable message."""
+    environ = os.environ if environ is None else environ
+    values: dict = {}
+    for field, (var, convert) in _ENV.items():
+        if environ.get(var, "").strip():
+            try:
+                values[field] = convert(environ[var].strip())
+            except ValueError as exc:
+                raise SettingsError(f"{var}={environ[var]!r} is not valid: {exc}") from exc
+    auth: list[tuple[str, str]] = []
+    if environ.get("NEUROCANVAS_AUTH"):
+        auth += [parse_auth(x) for x in environ["NEUROCANVAS_AUTH"].split(",") if x.strip()]
+    if environ.get("NEUROCANVAS_AUTH_FILE"):
+        auth += read_auth_file(Path(environ["NEUROCANVAS_AUTH_FILE"]))
+
+    args = build_parser().parse_args(list(argv or []))
+    for field in _ENV:
+        value = getattr(args, field, None)
+        if value is not None:
+            values[field] = value
+    if args.auth:
+        auth += [parse_auth(x) for x in args.auth]
+    if args.auth_file:
+        auth += read_auth_file(args.auth_file)
+    values["auth"] = tuple(auth)
+    return Settings(**values).validate()

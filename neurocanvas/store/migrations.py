@@ -1,0 +1,38 @@
+"""Numbered schema migrations. Append a function; never edit one that has shipped."""
+from __future__ import annotations
+
+import logging
+from typing import Callable
+
+import peewee as pw
+
+from neurocanvas.store import tables
+
+log = logging.getLogger(__name__)
+
+
+def _m1_initial(db: pw.Database) -> None:
+    db.create_tables(tables.ALL_TABLES)
+
+
+MIGRATIONS: list[Callable[[pw.Database], None]] = [_m1_initial]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def current_version(db: pw.Database) -> int:
+    if not db.table_exists(tables.SchemaVersion._meta.table_name):
+        return 0
+    return tables.SchemaVersion.select(pw.fn.MAX(tables.SchemaVersion.version)).scalar() or 0
+
+
+def migrate(db: pw.Database) -> int:
+    """Apply pending migrations, each in its own transaction; returns the schema version."""
+    version = current_version(db)
+    if version > SCHEMA_VERSION:
+        raise RuntimeError(f"The database is at schema {version}, newer than this NeuroCanvas ({SCHEMA_VERSION}).")
+    for number, step in enumerate(MIGRATIONS[version:], start=version + 1):
+        with db.atomic():
+            step(db)
+            tables.SchemaVersion.create(version=number)
+        log.info("applied migration %d (%s)", number, step.__name__)
+    return SCHEMA_VERSION

@@ -1,0 +1,208 @@
+"""Every query of the studio. Each public method takes the user's name and touches only that user's rows."""
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from pathlib import Path
+from typing import Any, Callable, TypeVar
+
+import peewee as pw
+from PIL import Image as PILImage
+
+from neurocanvas.store import images as image_files
+from neurocanvas.store.db import StoreError
+from neurocanvas.store.tables import (
+    GENERATION_STATUSES,
+    Event,
+    Feedback,
+    Generation,
+    Image,
+    Prompt,
+    User,
+    now,
+)
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+MAX_PROMPT_CHARS = 2000  # what history keeps of a prompt; longer text is cut, never stored whole
+LOCAL_USER = "local"
+
+
+class NotFound(LookupError):
+    """The row does not exist, or belongs to another user (the two are indistinguishable on purpose)."""
+
+
+def _guard(method: Callable[..., T]) -> Callable[..., T]:
+    """Turn database failures into StoreError with a message for the user; the transaction is rolled back."""
+
+    @functools.wraps(method)
+    def wrapper(*args: Any, **kwargs: Any) -> T:
+        try:
+            return method(*args, **kwargs)
+        except pw.OperationalError as exc:
+            text = str(exc).lower()
+            if "locked" in text or "busy" in text:
+                raise StoreError("The database is busy (locked by another process); nothing was changed. Try again.") from exc
+            if "disk" in text or "full" in text:
+                raise StoreError("The disk is full; nothing was changed. Free some space and try again.") from exc
+            raise StoreError(f"Database error, nothing was changed: {exc}") from exc
+
+    return wrapper
+
+
+class Repo:
+    def __init__(self, db: pw.Database, images_dir: Path) -> None:
+        self.db = db
+        self.images_dir = Path(images_dir)
+
+    # users -------------------------------------------------------------------------------------
+    @_guard
+    def user(self, name: str | None) -> User:
+        name = (name or LOCAL_USER).strip()[:128] or LOCAL_USER
+        user, _ = User.get_or_create(name=name)
+        return user
+
+    @_guard
+    def user_settings(self, user: str | None) -> dict:
+        return json.loads(self.user(user).settings or "{}")
+
+    @_guard
+    def update_user_settings(self, user: str | None, changes: dict) -> dict:
+        with self.db.atomic():
+            row = self.user(user)
+            settings = {**json.loads(row.settings or "{}"), **changes}
+            row.settings = json.dumps(settings, sort_keys=True)
+            row.save()
+        return settings
+
+    # prompts -----------------------------------------------------------------------------------
+    @_guard
+    def add_prompt(self, user: str | None, text: str, analysis: dict | None = None) -> Prompt:
+        return Prompt.create(user=self.user(user), text=text[:MAX_PROMPT_CHARS], analysis=json.dumps(analysis or {}))
+
+    @_guard
+    def prompts(self, user: str | None, search: str = "", favourites: bool = False, limit: int = 50) -> list[Prompt]:
+        q = Prompt.select().where(Prompt.user == self.user(user))
+        if search:
+            q = q.where(Prompt.text.contains(search))
+        if favourites:
+            q = q.where(Prompt.favourite == True)  # noqa: E712 (peewee expression)
+        return list(q.order_by(Prompt.created_at.desc(), Prompt.id.desc()).limit(limit))
+
+    @_guard
+    def set_prompt_favourite(self, user: str | None, prompt_id: int, favourite: bool) -> Prompt:
+        row = Prompt.get_or_none((Prompt.id == prompt_id) & (Prompt.user == self.user(user)))
+        if row is None:
+            raise NotFound(f"No prompt {prompt_id} in your history.")
+        row.favourite = favourite
+        row.save()
+        return row
+
+    # generations -------------------------------------------------------------------------------
+    @_guard
+    def create_generation(self, user: str | None, kind: str, prompt: str = "", negative_prompt: str = "",
+                          params: dict | None = None, model_ids: list[str] | None = None,
+                          request_key: str = "") -> Generation:
+        return Generation.create(user=self.user(user), kind=kind, prompt=prompt[:MAX_PROMPT_CHARS],
+                                 negative_prompt=negative_prompt[:MAX_PROMPT_CHARS],
+                                 params=json.dumps(params or {}, sort_keys=True),
+                                 model_ids=json.dumps(model_ids or []), request_key=request_key)
+
+    def _generation(self, user: str | None, generation_id: int) -> Generation:
+        row = Generation.get_or_none((Generation.id == generation_id) & (Generation.user == self.user(user)))
+        if row is None:
+            raise NotFound(f"No job {generation_id} of yours.")
+        return row
+
+    @_guard
+    def set_generation_status(self, user: str | None, generation_id: int, status: str, error: str = "",
+                              timings: dict | None = None) -> Generation:
+        if status not in GENERATION_STATUSES:
+            raise ValueError(f"Unknown job status {status!r}.")
+        row = self._generation(user, generation_id)
+        row.status = status
+        row.error = error[:2000]
+        if timings is not None:
+            row.timings = json.dumps(timings)
+        if status in ("done", "failed", "cancelled", "interrupted"):
+            row.finished_at = now()
+        row.save()
+        return row
+
+    @_guard
+    def generation(self, user: str | None, generation_id: int) -> Generation:
+        return self._generation(user, generation_id)
+
+    @_guard
+    def find_done_generation(self, user: str | None, request_key: str) -> Generation | None:
+        return (Generation.select()
+                .where((Generation.user == self.user(user)) & (Generation.request_key == request_key)
+                       & (Generation.status == "done"))
+                .order_by(Generation.id.desc()).first())
+
+    @_guard
+    def mark_interrupted(self) -> int:
+        """At start-up: jobs that were queued or running when the process died cannot resume."""
+        return (Generation.update(status="interrupted", finished_at=now(),
+                                  error="The studio stopped while this job was running.")
+                .where(Generation.status.in_(["queued", "running"])).execute())
+
+    # images ------------------------------------------------------------------------------------
+    @_guard
+    def save_image(self, user: str | None, generation_id: int | None, image: PILImage.Image, meta: dict,
+                   model_id: str = "", seed: int | None = None) -> Image:
+        """Write the PNG, then its row; if the row cannot be written the file is removed again."""
+        owner = self.user(user)
+        if generation_id is not None:
+            self._generation(user, generation_id)
+        subdir = f"u{owner.id}/{now():%Y-%m}"
+        relpath, digest = image_files.save_png(self.images_dir, subdir, image, meta)
+        try:
+            with self.db.atomic():
+                return Image.create(user=owner, generation=generation_id, path=relpath, model_id=model_id, seed=seed,
+                                    width=image.width, height=image.height, sha256=digest)
+        except Exception:
+            (self.images_dir / relpath).unlink(missing_ok=True)
+            raise
+
+    @_guard
+    def images(self, user: str | None, page: int = 1, per_page: int = 24, favourites: bool = False,
+               model_id: str = "") -> list[Image]:
+        q = Image.select().where((Image.user == self.user(user)) & Image.deleted_at.is_null())
+        if favourites:
+            q = q.where(Image.favourite == True)  # noqa: E712
+        if model_id:
+            q = q.where(Image.model_id == model_id)
+        return list(q.order_by(Image.created_at.desc(), Image.id.desc()).paginate(max(page, 1), per_page))
+
+    @_guard
+    def image(self, user: str | None, image_id: int) -> Image:
+        row = Image.get_or_none((Image.id == image_id) & (Image.user == self.user(user)) & Image.deleted_at.is_null())
+        if row is None:
+            raise NotFound(f"No image {image_id} in your gallery.")
+        return row
+
+    def image_path(self, row: Image) -> Path:
+        return self.images_dir / row.path
+
+    # events and statistics ---------------------------------------------------------------------
+    @_guard
+    def record_event(self, user: str | None, name: str, data: dict | None = None) -> None:
+        Event.create(user=self.user(user), name=name[:64], data=json.dumps(data or {}))
+
+    @_guard
+    def profile(self, user: str | None) -> dict:
+        owner = self.user(user)
+        by_status = dict(Generation.select(Generation.status, pw.fn.COUNT(Generation.id))
+                         .where(Generation.user == owner).group_by(Generation.status).tuples())
+        return {
+            "user": owner.name,
+            "prompts": Prompt.select().where(Prompt.user == owner).count(),
+            "favourite_prompts": Prompt.select().where((Prompt.user == owner) & (Prompt.favourite == True)).count(),  # noqa: E712
+            "images": Image.select().where((Image.user == owner) & Image.deleted_at.is_null()).count(),
+            "feedback": Feedback.select().where(Feedback.user == owner).count(),
+            "jobs": {status: by_status.get(status, 0) for status in GENERATION_STATUSES},
+            "member_since": owner.created_at.strftime("%Y-%m-%d"),
+        }

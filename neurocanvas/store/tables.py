@@ -1,0 +1,137 @@
+"""Peewee tables. Every row that belongs to a person carries `user`; the repository filters on it."""
+from __future__ import annotations
+
+import datetime as dt
+
+import peewee as pw
+
+from neurocanvas.store.db import database
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+class Base(pw.Model):
+    class Meta:
+        database = database
+
+
+class SchemaVersion(Base):
+    version = pw.IntegerField(primary_key=True)
+    applied_at = pw.DateTimeField(default=now)
+
+
+class User(Base):
+    name = pw.CharField(unique=True, max_length=128)
+    settings = pw.TextField(default="{}")  # JSON: algorithm, epsilon, default models...
+    created_at = pw.DateTimeField(default=now)
+
+
+class Prompt(Base):
+    user = pw.ForeignKeyField(User, backref="prompts", on_delete="CASCADE")
+    text = pw.TextField()
+    analysis = pw.TextField(default="{}")  # JSON from the prompt lab
+    favourite = pw.BooleanField(default=False)
+    created_at = pw.DateTimeField(default=now, index=True)
+
+
+GENERATION_STATUSES = ("queued", "running", "done", "failed", "cancelled", "interrupted")
+
+
+class Generation(Base):
+    user = pw.ForeignKeyField(User, backref="generations", on_delete="CASCADE")
+    kind = pw.CharField(max_length=32)  # text_to_image, style_transfer, compare...
+    prompt = pw.TextField(default="")
+    negative_prompt = pw.TextField(default="")
+    params = pw.TextField(default="{}")  # JSON
+    request_key = pw.CharField(max_length=64, default="", index=True)  # hash of (model, params, seed) for repeats
+    model_ids = pw.TextField(default="[]")  # JSON list
+    status = pw.CharField(max_length=16, default="queued", index=True,
+                          constraints=[pw.Check("status in ('queued','running','done','failed','cancelled','interrupted')")])
+    error = pw.TextField(default="")
+    timings = pw.TextField(default="{}")  # JSON: seconds per phase
+    created_at = pw.DateTimeField(default=now, index=True)
+    finished_at = pw.DateTimeField(null=True)
+
+
+class Image(Base):
+    user = pw.ForeignKeyField(User, backref="images", on_delete="CASCADE")
+    generation = pw.ForeignKeyField(Generation, backref="images", null=True, on_delete="SET NULL")
+    path = pw.CharField(max_length=512)  # relative to the images folder
+    model_id = pw.CharField(max_length=128, default="")
+    seed = pw.BigIntegerField(null=True)
+    width = pw.IntegerField()
+    height = pw.IntegerField()
+    clip_score = pw.FloatField(null=True)
+    sha256 = pw.CharField(max_length=64, index=True)
+    favourite = pw.BooleanField(default=False)
+    deleted_at = pw.DateTimeField(null=True)  # soft delete: undo restores it
+    created_at = pw.DateTimeField(default=now, index=True)
+
+
+FEEDBACK_KINDS = ("rating", "like", "favourite", "share", "download", "vote", "skip")
+
+
+class Feedback(Base):
+    user = pw.ForeignKeyField(User, backref="feedback", on_delete="CASCADE")
+    image = pw.ForeignKeyField(Image, backref="feedback", null=True, on_delete="CASCADE")
+    kind = pw.CharField(max_length=16)
+    value = pw.FloatField(default=0.0)
+    reward = pw.FloatField(default=0.0)
+    created_at = pw.DateTimeField(default=now, index=True)
+
+
+class Conversation(Base):
+    user = pw.ForeignKeyField(User, backref="conversations", on_delete="CASCADE")
+    title = pw.CharField(max_length=200, default="New conversation")
+    model_id = pw.CharField(max_length=128, default="")
+    final_prompt = pw.TextField(default="")
+    created_at = pw.DateTimeField(default=now)
+    updated_at = pw.DateTimeField(default=now, index=True)
+
+
+class Message(Base):
+    conversation = pw.ForeignKeyField(Conversation, backref="messages", on_delete="CASCADE")
+    role = pw.CharField(max_length=16)
+    content = pw.TextField()
+    meta = pw.TextField(default="{}")  # JSON: tokens/s, action...
+    created_at = pw.DateTimeField(default=now)
+
+
+class ArmStat(Base):
+    """Bandit state per user, algorithm, arm family and arm."""
+    user = pw.ForeignKeyField(User, backref="arms", on_delete="CASCADE")
+    algorithm = pw.CharField(max_length=32)
+    family = pw.CharField(max_length=32)  # model, style, mood, palette
+    arm = pw.CharField(max_length=128)
+    pulls = pw.IntegerField(default=0)
+    reward_sum = pw.FloatField(default=0.0)
+    alpha = pw.FloatField(default=1.0)
+    beta = pw.FloatField(default=1.0)
+    updated_at = pw.DateTimeField(default=now)
+
+    class Meta:
+        indexes = ((("user", "algorithm", "family", "arm"), True),)
+
+
+class Rating(Base):
+    """Elo-style rating of a model or style from votes; user NULL means overall."""
+    user = pw.ForeignKeyField(User, backref="ratings", null=True, on_delete="CASCADE")
+    family = pw.CharField(max_length=32)
+    item = pw.CharField(max_length=128)
+    rating = pw.FloatField(default=1000.0)
+    games = pw.IntegerField(default=0)
+
+    class Meta:
+        indexes = ((("user", "family", "item"), True),)
+
+
+class Event(Base):
+    user = pw.ForeignKeyField(User, backref="events", null=True, on_delete="CASCADE")
+    name = pw.CharField(max_length=64, index=True)
+    data = pw.TextField(default="{}")
+    created_at = pw.DateTimeField(default=now, index=True)
+
+
+ALL_TABLES = [SchemaVersion, User, Prompt, Generation, Image, Feedback, Conversation, Message, ArmStat, Rating, Event]

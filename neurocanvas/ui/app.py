@@ -1,0 +1,46 @@
+"""Assemble the tabs into one Blocks app and launch it with the queue and the security settings."""
+from __future__ import annotations
+
+import gradio as gr
+
+from neurocanvas.context import AppContext
+from neurocanvas.handlers.models import ModelsHandler
+from neurocanvas.handlers.profile import ProfileHandler
+from neurocanvas.handlers.status import StatusHandler
+from neurocanvas.ui import tab_placeholder, tab_profile
+
+HEAVY = "heavy"  # the concurrency_id every model-running event shares
+
+HEADER = """# 🎨 NeuroCanvas
+A local, CPU-first AI art studio: everything runs on this machine."""
+
+
+def build_app(ctx: AppContext) -> gr.Blocks:
+    status = StatusHandler(ctx)
+    with gr.Blocks(title="NeuroCanvas", analytics_enabled=False) as demo:
+        gr.Markdown(HEADER)
+        with gr.Tab("Style transfer", id="style_transfer"):
+            tab_placeholder.build(demo, status, "style_transfer")
+        with gr.Tab("Text to image", id="text_to_image"):
+            tab_placeholder.build(demo, status, "text_to_image")
+        with gr.Tab("Prompt lab", id="prompt_lab"):
+            tab_placeholder.build(demo, status, "prompt_lab")
+        with gr.Tab("Compare & vote", id="compare"):
+            tab_placeholder.build(demo, status, "compare")
+        with gr.Tab("Art director", id="director"):
+            tab_placeholder.build(demo, status, "director")
+        with gr.Tab("Profile", id="profile"):
+            tab_profile.build(demo, ProfileHandler(ctx), ModelsHandler(ctx))
+    return demo
+
+
+def launch(demo: gr.Blocks, ctx: AppContext, **overrides) -> gr.Blocks:
+    """Queue on (heavy events share one slot), uploads capped, files served only from the images folder."""
+    s = ctx.settings
+    demo.queue(default_concurrency_limit=s.heavy_concurrency, max_size=s.queue_size)
+    options = dict(server_name=s.host, server_port=s.port, share=s.share, auth=list(s.auth) or None,
+                   max_file_size=f"{s.max_file_size_mb}mb", allowed_paths=[str(s.images_dir.resolve())],
+                   footer_links=["api"], show_error=True, theme=gr.themes.Soft(), quiet=True)
+    options.update(overrides)
+    demo.launch(**options)
+    return demo

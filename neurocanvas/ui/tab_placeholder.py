@@ -1,0 +1,16 @@
+"""A tab whose engine has not landed yet: one honest line, refreshed on load, reachable as `<tab>_status`."""
+from __future__ import annotations
+
+import gradio as gr
+
+from neurocanvas.handlers.status import StatusHandler
+
+
+def build(demo: gr.Blocks, status: StatusHandler, tab: str) -> gr.Markdown:
+    line = gr.Markdown(elem_id=f"{tab}-status")
+
+    def refresh() -> str:
+        return status.tab_status(tab)
+
+    demo.load(refresh, None, line, api_name=f"{tab}_status", queue=False)
+    return line
