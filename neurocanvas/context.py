@@ -4,7 +4,6 @@ from __future__ import annotations
 import dataclasses
 import os
 
-from neurocanvas import loaders  # noqa: F401  (registers the loaders)
 from neurocanvas.config import Settings
 from neurocanvas.registry import Registry, load_catalog
 from neurocanvas.store import Repo, StoreError, open_store

@@ -20,8 +20,6 @@ import os
 import shutil
 import threading
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -165,6 +163,7 @@ class Registry:
         self._loaded: collections.OrderedDict[str, Any] = collections.OrderedDict()  # LRU order: oldest first
         self._locks: dict[str, threading.RLock] = collections.defaultdict(threading.RLock)
         self._table_lock = threading.Lock()
+        import neurocanvas.loaders  # noqa: F401  (registers the built-in loaders; imports nothing heavy)
 
     # catalog -----------------------------------------------------------------------------------
     def spec(self, model_id: str) -> ModelSpec:
@@ -359,20 +358,22 @@ class Registry:
         return self.require(model_id)
 
     def _pull_hub(self, spec: ModelSpec, folder: Path, progress: Progress | None) -> tuple[list[str], str]:
-        from huggingface_hub import HfApi, snapshot_download
+        """List the repo with huggingface_hub, then fetch each file resumably, checking LFS sha256s."""
+        from huggingface_hub import HfApi, hf_hub_url
         from huggingface_hub.errors import HfHubHTTPError
+        from huggingface_hub.utils import build_hf_headers
 
         source = spec.source
-        api = HfApi(endpoint=self.hub_endpoint)
         try:
-            info = api.model_info(source["repo"], revision=source["revision"], files_metadata=True, timeout=15)
+            info = HfApi(endpoint=self.hub_endpoint).model_info(source["repo"], revision=source["revision"],
+                                                                files_metadata=True, timeout=15)
         except HfHubHTTPError as exc:
             raise PullError(f"The hub refused {source['repo']}@{source['revision']}: {exc}. "
                             "Some models need you to accept their licence on the hub first.") from exc
         except Exception as exc:  # connection refused, DNS failure, timeout
             raise PullError(f"Cannot reach the model hub to download {spec.name}: {type(exc).__name__}. "
                             "Check the internet connection (or HF_ENDPOINT) and try again.") from exc
-        wanted = [s for s in info.siblings if _matches(s.rfilename, source["allow_patterns"])]
+        wanted = [s for s in info.siblings or [] if _matches(s.rfilename, source["allow_patterns"])]
         if not wanted:
             raise PullError(f"{source['repo']} has no file matching {source['allow_patterns']}.")
         pickled = [s.rfilename for s in wanted if s.rfilename.endswith(PICKLE_SUFFIXES)]
@@ -382,68 +383,75 @@ class Registry:
         total = sum(s.size or 0 for s in wanted)
         if shutil.disk_usage(folder).free < total * 1.05:
             raise PullError(f"Not enough free disk space for {spec.name}: it needs {total / 1e6:.0f} MB.")
-        try:
-            snapshot_download(source["repo"], revision=info.sha, allow_patterns=[s.rfilename for s in wanted],
-                              local_dir=folder, endpoint=self.hub_endpoint, max_workers=2,
-                              tqdm_class=_progress_tqdm(progress, total, spec.name) if progress else None)
-        except Exception as exc:
-            raise PullError(f"The download of {spec.name} stopped: {type(exc).__name__}: {exc}. "
-                            "Run the pull again: it resumes where it stopped.") from exc
+        headers = build_hf_headers(library_name="neurocanvas")
+        done = 0
+        for sibling in wanted:
+            url = hf_hub_url(source["repo"], sibling.rfilename, revision=info.sha, endpoint=self.hub_endpoint)
+            base = done
+            _fetch(url, folder / sibling.rfilename, sibling.size, sibling.lfs.sha256 if sibling.lfs else None,
+                   headers, lambda n, base=base: progress and progress(base + n, total, spec.name), spec.name)
+            done += sibling.size or 0
         return [s.rfilename for s in wanted], info.sha or ""
 
     def _pull_url(self, spec: ModelSpec, folder: Path, progress: Progress | None) -> list[str]:
-        """A single file pinned by sha256, resumed with an HTTP Range request after an interruption."""
         source = spec.source
-        target = folder / source["filename"]
-        part = target.with_name(target.name + ".part")
+        _fetch(source["url"], folder / source["filename"], None, source["sha256"], {},
+               lambda n: progress and progress(n, max(n, int(spec.size_mb * 1e6)), spec.name), spec.name)
+        return [source["filename"]]
+
+
+def _fetch(url: str, target: Path, size: int | None, sha256: str | None, headers: dict,
+           on_bytes: Callable[[int], object], name: str, attempts: int = 3) -> None:
+    """Download one file to `<target>.part`, resuming it with an HTTP Range request, then check and rename.
+
+    The .part file survives a failed pull, so the next pull asks only for the missing bytes.
+    """
+    import httpx
+
+    if target.is_file() and size is not None and target.stat().st_size == size:
+        on_bytes(size)
+        return  # finished by an earlier, interrupted pull
+    target.parent.mkdir(parents=True, exist_ok=True)
+    part = target.with_name(target.name + ".part")
+    error: Exception | None = None
+    for _ in range(attempts):
         have = part.stat().st_size if part.exists() else 0
-        request = urllib.request.Request(source["url"], headers={"Range": f"bytes={have}-"} if have else {})
+        if size is not None and have == size:
+            break
+        request_headers = {**headers, **({"Range": f"bytes={have}-"} if have else {})}
         try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                if have and response.status != 206:
+            with httpx.stream("GET", url, headers=request_headers, follow_redirects=True, timeout=30) as response:
+                if response.status_code >= 400:
+                    raise PullError(f"The server answered {response.status_code} for {target.name} of {name}.")
+                if have and response.status_code != 206:
                     have = 0  # the server ignored the range: start again
-                total = have + int(response.headers.get("Content-Length") or 0)
                 with open(part, "ab" if have else "wb") as fh:
-                    done = have
-                    while chunk := response.read(1 << 20):
+                    for chunk in response.iter_bytes(1 << 16):
                         fh.write(chunk)
-                        done += len(chunk)
-                        if progress:
-                            progress(done, total, spec.name)
-        except (urllib.error.URLError, OSError) as exc:
-            raise PullError(f"The download of {spec.name} stopped: {exc}. Run the pull again: it resumes.") from exc
+                        have += len(chunk)
+                        on_bytes(have)
+            error = None
+            break
+        except httpx.HTTPError as exc:
+            error = exc
+            log.warning("download of %s interrupted at %d bytes: %s", target.name, have, exc)
+    if error is not None:
+        raise PullError(f"The download of {name} stopped ({type(error).__name__}) after "
+                        f"{part.stat().st_size if part.exists() else 0} bytes of {target.name}. "
+                        "Run the pull again: it resumes where it stopped.") from error
+    if size is not None and part.stat().st_size != size:
+        raise PullError(f"{target.name} of {name} has {part.stat().st_size} bytes, expected {size}. "
+                        "Run the pull again: it resumes where it stopped.")
+    if sha256:
         digest = hashlib.sha256()
         with open(part, "rb") as fh:
             for block in iter(lambda: fh.read(1 << 20), b""):
                 digest.update(block)
-        if digest.hexdigest() != source["sha256"].lower():
+        if digest.hexdigest() != sha256.lower():
             part.unlink()
-            raise PullError(f"{spec.name}: the downloaded file does not match its pinned sha256; it was deleted.")
-        os.replace(part, target)
-        return [source["filename"]]
+            raise PullError(f"{target.name} of {name} does not match its sha256; it was deleted. Pull again.")
+    os.replace(part, target)
 
 
 def _offline() -> bool:
     return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}
-
-
-def _progress_tqdm(progress: Progress, total: int, desc: str):
-    """A tqdm class that reports the bytes of all files together to one callback."""
-    from tqdm.auto import tqdm
-
-    state = {"done": 0}
-    lock = threading.Lock()
-
-    class Reporter(tqdm):
-        def __init__(self, *args, **kwargs):
-            kwargs["disable"] = True
-            super().__init__(*args, **kwargs)
-
-        def update(self, n=1):
-            if self.unit == "B" and n:
-                with lock:
-                    state["done"] += n
-                    progress(min(state["done"], total), total, desc)
-            return super().update(n)
-
-    return Reporter

@@ -1,0 +1,130 @@
+import errno
+import hashlib
+import sqlite3
+
+import pytest
+from PIL import Image
+
+from neurocanvas.store import NotFound, StoreError, open_store
+from neurocanvas.store.images import PARAMETERS_KEY, read_png_meta
+from neurocanvas.store.migrations import SCHEMA_VERSION, current_version
+from neurocanvas.store.tables import Generation, Image as ImageRow
+
+
+@pytest.fixture
+def repo(tmp_path):
+    r = open_store(f"sqlite:///{tmp_path / 'db.sqlite'}", tmp_path / "images")
+    yield r
+    r.db.close()
+
+
+def red(size=(16, 8)):
+    return Image.new("RGB", size, (200, 10, 10))
+
+
+def test_schema_is_migrated_and_sqlite_is_wal(repo):
+    assert current_version(repo.db) == SCHEMA_VERSION >= 1
+    assert repo.db.execute_sql("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert repo.db.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1
+
+
+def test_users_never_see_each_others_rows(repo):
+    gen = repo.create_generation("ann", "text_to_image", prompt="a fox")
+    repo.save_image("ann", gen.id, red(), {"prompt": "a fox"}, model_id="m", seed=1)
+    repo.add_prompt("ann", "a fox")
+    assert repo.profile("bob")["images"] == 0 and repo.profile("bob")["prompts"] == 0
+    assert repo.images("bob") == [] and repo.prompts("bob") == []
+    with pytest.raises(NotFound):
+        repo.generation("bob", gen.id)
+    with pytest.raises(NotFound):
+        repo.set_prompt_favourite("bob", repo.prompts("ann")[0].id, True)
+    assert repo.profile("ann")["images"] == 1
+
+
+def test_image_is_png_with_settings_and_sha256(repo):
+    meta = {"prompt": "a fox", "negative_prompt": "blurry", "num_inference_steps": 2, "seed": 7,
+            "guidance_scale": 0.0, "model_id": "sd-turbo", "width": 16, "height": 8}
+    row = repo.save_image(None, None, red(), meta, model_id="sd-turbo", seed=7)
+    path = repo.image_path(row)
+    assert path.suffix == ".png" and path.is_file()
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == row.sha256
+    assert read_png_meta(path) == meta
+    parameters = Image.open(path).info[PARAMETERS_KEY]
+    assert parameters.startswith("a fox\nNegative prompt: blurry\nSteps: 2")
+    assert "Seed: 7" in parameters and "Size: 16x8" in parameters
+    assert not list(path.parent.glob(".part-*"))
+
+
+def test_disk_full_saves_nothing(repo, monkeypatch):
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("neurocanvas.store.images.os.fsync", full)
+    with pytest.raises(StoreError, match="disk .* is full"):
+        repo.save_image(None, None, red(), {"prompt": "x"})
+    assert ImageRow.select().count() == 0
+    assert [p for p in repo.images_dir.rglob("*") if p.is_file()] == []
+
+
+def test_database_locked_gives_message_and_changes_nothing(tmp_path):
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    repo = open_store(url, tmp_path / "images")
+    repo.add_prompt(None, "kept")
+    repo.db.close()
+    from neurocanvas.store.db import connect
+
+    connect(url, busy_timeout_ms=50)
+    other = sqlite3.connect(tmp_path / "db.sqlite")
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(StoreError, match="busy"):
+            repo.add_prompt(None, "lost?")
+    finally:
+        other.rollback()
+        other.close()
+    assert [p.text for p in repo.prompts(None)] == ["kept"]
+    repo.db.close()
+
+
+def test_restart_marks_running_jobs_interrupted_and_keeps_images(tmp_path):
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    repo = open_store(url, tmp_path / "images")
+    done = repo.create_generation(None, "text_to_image")
+    repo.save_image(None, done.id, red(), {"prompt": "kept"})
+    repo.set_generation_status(None, done.id, "done")
+    running = repo.create_generation(None, "text_to_image")
+    repo.set_generation_status(None, running.id, "running")
+    queued = repo.create_generation(None, "style_transfer")
+    repo.db.close()  # the process dies here
+
+    repo = open_store(url, tmp_path / "images")
+    statuses = {g.id: g.status for g in Generation.select()}
+    assert statuses == {done.id: "done", running.id: "interrupted", queued.id: "interrupted"}
+    assert repo.profile(None)["images"] == 1
+    assert repo.image_path(repo.images(None)[0]).is_file()
+    repo.db.close()
+
+
+def test_long_prompts_are_bounded(repo):
+    row = repo.add_prompt(None, "x" * 10_000)
+    assert len(row.text) == 2000
+
+
+def test_unknown_status_is_refused(repo):
+    gen = repo.create_generation(None, "text_to_image")
+    with pytest.raises(ValueError, match="Unknown job status"):
+        repo.set_generation_status(None, gen.id, "exploded")
+    assert repo.generation(None, gen.id).status == "queued"
+
+
+def test_unreadable_data_folder_is_a_clear_error(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(StoreError, match="Cannot create the data folder"):
+        open_store(f"sqlite:///{blocker / 'sub' / 'db.sqlite'}", tmp_path / "images")
+
+
+def test_user_settings_round_trip(repo):
+    repo.update_user_settings("ann", {"algorithm": "ucb1"})
+    assert repo.update_user_settings("ann", {"epsilon": 0.1}) == {"algorithm": "ucb1", "epsilon": 0.1}
+    assert repo.user_settings("bob") == {}
