@@ -5,7 +5,7 @@ import logging
 import sys
 from typing import Sequence
 
-from neurocanvas.config import SettingsError, load_settings
+from neurocanvas.config import SettingsError, load_settings, load_settings_and_rest
 
 USAGE = """usage: python -m neurocanvas [run] [options]     start the studio (see --help)
        python -m neurocanvas pull ID [ID...]     download models into the models folder
@@ -33,10 +33,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 2
 
 
-def _context(argv: list[str]):
+def _context(settings):
     from neurocanvas.context import build_context
 
-    return build_context(load_settings(argv))
+    return build_context(settings)
 
 
 def _run(argv: list[str]) -> int:
@@ -61,14 +61,13 @@ def _run(argv: list[str]) -> int:
 def _pull(argv: list[str]) -> int:
     from neurocanvas.registry import RegistryError
 
-    ids = [a for a in argv if not a.startswith("-")]
-    options = [a for a in argv if a.startswith("-") and a != "--defaults"]
-    if "--defaults" in argv:
-        ids += DEFAULT_PULLS
-    if not ids:
+    settings, ids = load_settings_and_rest(argv)
+    if "--defaults" in ids:
+        ids = [i for i in ids if i != "--defaults"] + DEFAULT_PULLS
+    if not ids or any(i.startswith("-") for i in ids):
         print(USAGE, file=sys.stderr)
         return 2
-    ctx = _context(options)
+    ctx = _context(settings)
     failed = 0
     for model_id in ids:
         try:
@@ -96,7 +95,7 @@ def _terminal_progress():
 
 
 def _models(argv: list[str]) -> int:
-    ctx = _context(argv)
+    ctx = _context(load_settings(argv))
     for row in ctx.registry.status():
         print(f"{row['id']:<24} {row['task']:<15} {row['state']:<15} {row['size_mb']:>7.0f} MB  {row['licence']}")
     return 0

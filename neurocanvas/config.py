@@ -159,6 +159,15 @@ _ENV = {  # field -> (variable, converter)
 
 def load_settings(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> Settings:
     """Settings from the environment, overridden by flags; raises SettingsError with a readable message."""
+    settings, rest = load_settings_and_rest(argv, environ)
+    if rest:
+        build_parser().error(f"unrecognized arguments: {' '.join(rest)}")
+    return settings
+
+
+def load_settings_and_rest(argv: Sequence[str] | None = None,
+                           environ: Mapping[str, str] | None = None) -> tuple[Settings, list[str]]:
+    """Like load_settings, but hands back the arguments that are not settings (a subcommand's own)."""
     environ = os.environ if environ is None else environ
     values: dict = {}
     for field, (var, convert) in _ENV.items():
@@ -173,7 +182,7 @@ def load_settings(argv: Sequence[str] | None = None, environ: Mapping[str, str] 
     if environ.get("NEUROCANVAS_AUTH_FILE"):
         auth += read_auth_file(Path(environ["NEUROCANVAS_AUTH_FILE"]))
 
-    args = build_parser().parse_args(list(argv or []))
+    args, rest = build_parser().parse_known_args(list(argv or []))
     for field in _ENV:
         value = getattr(args, field, None)
         if value is not None:
@@ -183,4 +192,4 @@ def load_settings(argv: Sequence[str] | None = None, environ: Mapping[str, str] 
     if args.auth_file:
         auth += read_auth_file(args.auth_file)
     values["auth"] = tuple(auth)
-    return Settings(**values).validate()
+    return Settings(**values).validate(), rest

@@ -11,7 +11,7 @@ from neurocanvas.ui import tab_placeholder, tab_profile
 
 HEAVY = "heavy"  # the concurrency_id every model-running event shares
 
-HEADER = """# 🎨 NeuroCanvas
+HEADER = """# NeuroCanvas
 A local, CPU-first AI art studio: everything runs on this machine."""
 
 

@@ -18,7 +18,7 @@ def build(demo: gr.Blocks, profile: ProfileHandler, models: ModelsHandler) -> No
     with gr.Tab("Models"):
         table = gr.Dataframe(headers=COLUMNS, value=models.models(), interactive=False, wrap=True, label="Catalog")
         with gr.Row():
-            choice = gr.Dropdown(models.model_ids(), label="Model", scale=2)
+            choice = gr.Dropdown(models.model_ids(), label="Model", scale=2, allow_custom_value=True)
             pull = gr.Button("Pull", variant="primary", scale=1)
         about = gr.Markdown()
         result = gr.Markdown(elem_id="pull-result")

@@ -1,0 +1,44 @@
+"""Run every benchmark section, print one table, write bench/results.json.
+
+    python -m bench            # full runs
+    python -m bench --smoke    # one tiny iteration of each section (what the test suite runs)
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import time
+from pathlib import Path
+
+import neurocanvas  # noqa: F401  (thread and environment defaults before torch)
+from bench import bench_app
+
+SECTIONS = {"app": bench_app.run}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="bench")
+    parser.add_argument("--smoke", action="store_true", help="one tiny iteration per section")
+    parser.add_argument("--only", choices=sorted(SECTIONS), action="append")
+    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "results.json")
+    args = parser.parse_args(argv)
+    records = []
+    for name in args.only or SECTIONS:
+        kwargs = {"runs": 1, "calls": 2} if args.smoke else {}
+        for r in SECTIONS[name](**kwargs):
+            records.append({"section": name, **r.as_dict()})
+    print(f"{'measurement':<52} {'median':>10} {'unit':<4} {'runs':>4}  ratio")
+    for r in records:
+        ratio = f"{r['ratio']:.1f}x vs {r['baseline']}" if r["ratio"] else ""
+        print(f"{r['name']:<52} {r['median']:>10.3f} {r['unit']:<4} {r['runs']:>4}  {ratio}")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps({"machine": platform.processor() or platform.machine(), "python": sys.version.split()[0],
+                                    "when": time.strftime("%Y-%m-%dT%H:%M:%S"), "smoke": args.smoke,
+                                    "results": records}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

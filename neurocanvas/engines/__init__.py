@@ -1,0 +1,1 @@
+"""Pure ML engines, one class per task: no Gradio, no database."""

@@ -1,0 +1,1 @@
+"""Bandits, rewards, preferences and recommendations."""

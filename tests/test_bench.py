@@ -1,0 +1,14 @@
+"""A smoke run of `make bench`: every section runs once and writes its records (no timing is asserted)."""
+import json
+
+from bench.__main__ import main
+
+
+def test_bench_smoke_writes_records(tmp_path):
+    out = tmp_path / "results.json"
+    assert main(["--smoke", "--out", str(out)]) == 0
+    records = json.loads(out.read_text())["results"]
+    names = [r["name"] for r in records]
+    assert names[0].startswith("app start-up") and any(n == "endpoint /profile" for n in names)
+    for r in records:
+        assert r["median"] > 0 and r["runs"] >= 1 and r["unit"] in ("s", "ms")

@@ -1,0 +1,90 @@
+"""The whole app in-process, driven through gradio_client as a script or another app would."""
+import pytest
+from gradio_client import Client
+
+from neurocanvas.handlers.status import TABS
+from tests.fakehub import FakeHub
+
+
+def test_every_tab_answers_through_the_api(app):
+    demo, client = app
+    api = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    for name in ["profile", "gallery", "models", "pull_model", "settings", *[f"/{t}_status" for t in TABS]]:
+        assert "/" + name.lstrip("/") in api, name
+    for tab in TABS:
+        line = client.predict(api_name=f"/{tab}_status")
+        assert line.startswith(f"**{TABS[tab][0]}**")
+    # tiny-sd is installed in the test models folder; the engine is not built yet, and the tab says so
+    assert "tiny" in client.predict(api_name="/text_to_image_status").lower() or "ready" in client.predict(
+        api_name="/text_to_image_status")
+    assert "not built yet" in client.predict(api_name="/style_transfer_status")
+
+
+def test_a_tab_without_model_names_the_install_command(ctx, app):
+    demo, client = app
+    ctx.registry.catalog = {k: v for k, v in ctx.registry.catalog.items() if k != "tiny-sd"}
+    line = client.predict(api_name="/text_to_image_status")
+    assert "python -m neurocanvas pull sd-turbo" in line
+
+
+def test_profile_gallery_models_and_settings(ctx, app):
+    demo, client = app
+    from PIL import Image
+
+    ctx.repo.save_image(None, None, Image.new("RGB", (8, 8), "red"), {"prompt": "red"}, model_id="tiny-sd", seed=3)
+    profile = client.predict(api_name="/profile")
+    assert profile["user"] == "local" and profile["images"] == 1
+    gallery = client.predict(1, api_name="/gallery")
+    assert len(gallery) == 1 and "seed 3" in gallery[0]["caption"]
+    rows = client.predict(api_name="/models")
+    states = {row[0]: row[3] for row in rows["data"]}
+    assert states["tiny-sd"] == "installed" and states["sd-turbo"] == "not downloaded" and states["minilm"] == "installed"
+    settings = client.predict(api_name="/settings")
+    assert settings["host"] == "127.0.0.1" and settings["auth"] == []
+
+
+def test_bad_input_gets_a_clear_message(app):
+    demo, client = app
+    with pytest.raises(Exception, match="Unknown model 'nope'"):
+        client.predict("nope", api_name="/pull_model")
+    with pytest.raises(Exception, match="less than minimum value 1"):
+        client.predict(-3, api_name="/gallery")
+
+
+def test_pull_model_through_the_api_with_progress(ctx, tiny_built):
+    from neurocanvas.registry import ModelSpec
+    from neurocanvas.ui.app import build_app, launch
+
+    with FakeHub() as hub:
+        hub.add_repo("neurocanvas-test/tiny-vgg-remote", tiny_built / "tiny-vgg")
+        ctx.registry.hub_endpoint = hub.url
+        ctx.registry.add(ModelSpec(id="remote-vgg", task="style-features", name="Remote VGG", size_mb=1, ram_mb=1,
+                                   licence="test", defaults={"architecture": "vgg", "layers": [8, 8, "M", 16, 16, "M", 32, "M"]},
+                                   source={"type": "hub", "repo": "neurocanvas-test/tiny-vgg-remote", "revision": "main",
+                                           "allow_patterns": ["*"]}))
+        demo = launch(build_app(ctx), ctx, prevent_thread_lock=True)
+        try:
+            client = Client(demo.local_url, verbose=False)
+            job = client.submit("remote-vgg", api_name="/pull_model")
+            message, table = job.result(timeout=60)
+            assert "Remote VGG is installed" in message
+            assert {r[0]: r[3] for r in table["data"]}["remote-vgg"] == "installed"
+            assert ctx.registry.get("remote-vgg") is not None
+        finally:
+            demo.close()
+
+
+def test_auth_is_required_when_set(ctx):
+    import dataclasses
+
+    from neurocanvas.ui.app import build_app, launch
+
+    ctx.settings = dataclasses.replace(ctx.settings, auth=(("ann", "pw"),))
+    demo = launch(build_app(ctx), ctx, prevent_thread_lock=True)
+    try:
+        with pytest.raises(Exception):
+            Client(demo.local_url, verbose=False)
+        client = Client(demo.local_url, auth=("ann", "pw"), verbose=False)
+        assert client.predict(api_name="/profile")["user"] == "ann"  # the login is the store's user
+    finally:
+        demo.close()
