@@ -8,7 +8,7 @@ from neurocanvas.handlers.common import user_errors
 TABS = {
     "style_transfer": ("Style transfer", "style-features", "#4"),
     "text_to_image": ("Text to image", "text-to-image", "#3"),
-    "prompt_lab": ("Prompt lab", "embeddings", "#5"),
+    "prompt_lab": ("Prompt lab", "embeddings", ""),
     "compare": ("Compare & vote", "ranking", "#7"),
     "director": ("Art director", "llm", "#6"),
 }

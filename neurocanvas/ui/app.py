@@ -7,12 +7,27 @@ from neurocanvas.context import AppContext
 from neurocanvas.handlers.models import ModelsHandler
 from neurocanvas.handlers.profile import ProfileHandler
 from neurocanvas.handlers.status import StatusHandler
-from neurocanvas.ui import tab_placeholder, tab_profile
+from neurocanvas.handlers.prompt_lab import PromptLabHandler
+from neurocanvas.ui import tab_placeholder, tab_profile, tab_prompt_lab
 
 HEAVY = "heavy"  # the concurrency_id every model-running event shares
 
 HEADER = """# NeuroCanvas
 A local, CPU-first AI art studio: everything runs on this machine."""
+
+# Ctrl+Enter (Cmd+Enter) in the prompt lab's box analyses, as in most prompt tools.
+HEAD = """<script>
+document.addEventListener('keydown', (e) => {
+  if ((e.ctrlKey || e.metaKey) && e.key === 'Enter' && e.target.closest('#prompt-lab-input')) {
+    e.preventDefault(); document.querySelector('#analyze-btn').click();
+  }
+});
+</script>"""
+CSS = """
+.nc-palette {display: flex; gap: 8px; flex-wrap: wrap}
+.nc-swatch {display: flex; flex-direction: column; align-items: center; font-size: 12px}
+.nc-swatch span {width: 56px; height: 40px; border-radius: 6px; border: 1px solid #0002}
+"""
 
 
 def build_app(ctx: AppContext) -> gr.Blocks:
@@ -25,6 +40,7 @@ def build_app(ctx: AppContext) -> gr.Blocks:
             tab_placeholder.build(demo, status, "text_to_image")
         with gr.Tab("Prompt lab", id="prompt_lab"):
             tab_placeholder.build(demo, status, "prompt_lab")
+            tab_prompt_lab.build(demo, PromptLabHandler(ctx))
         with gr.Tab("Compare & vote", id="compare"):
             tab_placeholder.build(demo, status, "compare")
         with gr.Tab("Art director", id="director"):
@@ -40,7 +56,7 @@ def launch(demo: gr.Blocks, ctx: AppContext, **overrides) -> gr.Blocks:
     demo.queue(default_concurrency_limit=s.heavy_concurrency, max_size=s.queue_size)
     options = dict(server_name=s.host, server_port=s.port, share=s.share, auth=list(s.auth) or None,
                    max_file_size=f"{s.max_file_size_mb}mb", allowed_paths=[str(s.images_dir.resolve())],
-                   footer_links=["api"], show_error=True, theme=gr.themes.Soft(), quiet=True)
+                   footer_links=["api"], show_error=True, theme=gr.themes.Soft(), quiet=True, head=HEAD, css=CSS)
     options.update(overrides)
     demo.launch(**options)
     return demo

@@ -54,3 +54,21 @@ def test_pull_from_the_models_panel_shows_the_answer(page):
     page.keyboard.press("Enter")
     page.get_by_role("button", name="Pull").click()
     page.get_by_text("Unknown model 'nope'").first.wait_for(timeout=15_000)
+
+
+def test_prompt_lab_analyses_on_ctrl_enter_and_shows_markup_as_text(page):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.get_by_role("tab", name="Prompt lab").click()
+    box = page.locator("#prompt-lab-input textarea")
+    text = "<b>bold</b> a serene misty lake at golden hour, watercolor, crimson and teal, wide shot"
+    box.fill(text)
+    page.get_by_text(f"{len(text)} / 2000 characters").wait_for(timeout=5_000)
+    box.press("Control+Enter")
+    page.locator(".nc-swatch").first.wait_for(timeout=60_000)  # first call loads MiniLM
+    assert page.locator(".nc-swatch").count() >= 5
+    page.get_by_text("golden hour").first.wait_for()
+    page.get_by_role("button", name="Enhance", exact=True).click()
+    page.get_by_text("added").first.wait_for(timeout=10_000)
+    page.screenshot(path=str(ARTIFACTS / "prompt_lab_analysis.png"), full_page=True)
+    assert page.locator("b", has_text="bold").count() == 0  # the user's markup is never rendered
+    page.get_by_text("<b>bold</b> a serene misty lake").first.wait_for(timeout=10_000)  # shown as text in history

@@ -1,0 +1,54 @@
+"""Prompt lab through the client API: analyse, enhance, history, favourites, bad input."""
+import pytest
+
+
+def test_analyze_returns_every_field_and_saves_history(app):
+    demo, client = app
+    a = client.predict("a dramatic lighthouse in a storm at dusk, oil painting, wide shot", api_name="/analyze_prompt")
+    assert a["sentiment"]["label"] in ("positive", "negative", "neutral") and 0 <= a["sentiment"]["confidence"] <= 1
+    assert {k["term"] for k in a["keywords"]["style"]} == {"oil painting"}
+    assert "dusk" in {k["term"] for k in a["keywords"]["lighting"]}
+    assert a["mood"] == "dramatic" and a["concepts"] and a["palette"] and a["styles"]
+    history = client.predict("", False, api_name="/prompt_history")
+    assert history["data"][0][0] == a["history_id"] and history["data"][0][3].startswith("a dramatic lighthouse")
+
+
+def test_enhance_is_deterministic_and_marks_additions(app):
+    demo, client = app
+    text, marked = client.predict("a cat", 3, api_name="/enhance_prompt")
+    assert text.startswith("a cat, ") and client.predict("a cat", 3, api_name="/enhance_prompt")[0] == text
+    added = [piece["token"] for piece in marked if piece["class_or_confidence"] == "added"]
+    assert added and text == ", ".join(["a cat", *added])
+
+
+def test_favourites_and_search(app):
+    demo, client = app
+    first = client.predict("a red fox in snow", api_name="/analyze_prompt")["history_id"]
+    client.predict("a blue whale", api_name="/analyze_prompt")
+    assert "added to favourites" in client.predict(first, True, api_name="/favourite_prompt")
+    favourites = client.predict("", True, api_name="/prompt_history")["data"]
+    assert [row[0] for row in favourites] == [first] and favourites[0][1] == "★"
+    assert [row[3] for row in client.predict("whale", False, api_name="/prompt_history")["data"]] == ["a blue whale"]
+
+
+@pytest.mark.parametrize("prompt, message", [("", "empty"), ("   ", "empty")])
+def test_empty_prompt_is_a_clear_error_and_saves_nothing(app, prompt, message):
+    demo, client = app
+    with pytest.raises(Exception, match=message):
+        client.predict(prompt, api_name="/analyze_prompt")
+    assert client.predict("", False, api_name="/prompt_history")["data"] == []
+
+
+def test_long_prompt_is_bounded_in_history(app):
+    demo, client = app
+    a = client.predict("x" * 10_000, api_name="/analyze_prompt")
+    assert "first 2,000 were analysed" in a["notes"][0]
+    assert len(client.predict("", False, api_name="/prompt_history")["data"][0][3]) == 2000
+
+
+def test_someone_elses_prompt_cannot_be_favourited(ctx, app):
+    demo, client = app
+    other = ctx.repo.add_prompt("someone-else", "a secret prompt")
+    with pytest.raises(Exception, match="No prompt"):
+        client.predict(other.id, True, api_name="/favourite_prompt")
+    assert client.predict("secret", False, api_name="/prompt_history")["data"] == []
