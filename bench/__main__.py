@@ -13,9 +13,9 @@ import time
 from pathlib import Path
 
 import neurocanvas  # noqa: F401  (thread and environment defaults before torch)
-from bench import bench_app
+from bench import bench_app, bench_prompt_lab
 
-SECTIONS = {"app": bench_app.run}
+SECTIONS = {"app": bench_app.run, "prompt_lab": bench_prompt_lab.run}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -26,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     records = []
     for name in args.only or SECTIONS:
-        kwargs = {"runs": 1, "calls": 2} if args.smoke else {}
+        kwargs = {"runs": 1, "calls": 2} if args.smoke else {}  # every section takes runs= and calls=
         for r in SECTIONS[name](**kwargs):
             records.append({"section": name, **r.as_dict()})
     print(f"{'measurement':<52} {'median':>10} {'unit':<4} {'runs':>4}  ratio")

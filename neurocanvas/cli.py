@@ -49,7 +49,7 @@ def _run(argv: list[str]) -> int:
         from neurocanvas.ui.app import build_app, launch
 
         ctx = build_context(settings)
-        demo = build_app(ctx)
+        demo = build_app(ctx, warmup=True)
     except (StoreError, RegistryError) as exc:
         print(f"neurocanvas: {exc}", file=sys.stderr)
         return 1

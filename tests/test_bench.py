@@ -10,5 +10,6 @@ def test_bench_smoke_writes_records(tmp_path):
     records = json.loads(out.read_text())["results"]
     names = [r["name"] for r in records]
     assert names[0].startswith("app start-up") and any(n == "endpoint /profile" for n in names)
+    assert {"prompt analysis, warm p95", "prompt analysis, cold first call (new process)"} <= set(names)
     for r in records:
         assert r["median"] > 0 and r["runs"] >= 1 and r["unit"] in ("s", "ms")

@@ -1,6 +1,9 @@
 """Assemble the tabs into one Blocks app and launch it with the queue and the security settings."""
 from __future__ import annotations
 
+import logging
+import threading
+
 import gradio as gr
 
 from neurocanvas.context import AppContext
@@ -10,6 +13,7 @@ from neurocanvas.handlers.status import StatusHandler
 from neurocanvas.handlers.prompt_lab import PromptLabHandler
 from neurocanvas.ui import tab_placeholder, tab_profile, tab_prompt_lab
 
+log = logging.getLogger(__name__)
 HEAVY = "heavy"  # the concurrency_id every model-running event shares
 
 HEADER = """# NeuroCanvas
@@ -30,8 +34,12 @@ CSS = """
 """
 
 
-def build_app(ctx: AppContext) -> gr.Blocks:
+def build_app(ctx: AppContext, warmup: bool = False) -> gr.Blocks:
+    """`warmup` loads the light models (prompt analysis) in the background so the first click is fast."""
     status = StatusHandler(ctx)
+    prompt_lab = PromptLabHandler(ctx)
+    if warmup:
+        threading.Thread(target=_quietly, args=(prompt_lab.analyzer,), daemon=True, name="warmup").start()
     with gr.Blocks(title="NeuroCanvas", analytics_enabled=False) as demo:
         gr.Markdown(HEADER)
         with gr.Tab("Style transfer", id="style_transfer"):
@@ -40,7 +48,7 @@ def build_app(ctx: AppContext) -> gr.Blocks:
             tab_placeholder.build(demo, status, "text_to_image")
         with gr.Tab("Prompt lab", id="prompt_lab"):
             tab_placeholder.build(demo, status, "prompt_lab")
-            tab_prompt_lab.build(demo, PromptLabHandler(ctx))
+            tab_prompt_lab.build(demo, prompt_lab)
         with gr.Tab("Compare & vote", id="compare"):
             tab_placeholder.build(demo, status, "compare")
         with gr.Tab("Art director", id="director"):
@@ -48,6 +56,13 @@ def build_app(ctx: AppContext) -> gr.Blocks:
         with gr.Tab("Profile", id="profile"):
             tab_profile.build(demo, ProfileHandler(ctx), ModelsHandler(ctx))
     return demo
+
+
+def _quietly(fn) -> None:
+    try:
+        fn()
+    except Exception:  # the tab reports the same error when it is used
+        log.exception("warm-up failed")
 
 
 def launch(demo: gr.Blocks, ctx: AppContext, **overrides) -> gr.Blocks:
