@@ -7,7 +7,6 @@ from neurocanvas.handlers.common import user_errors
 # tab key -> (title, task whose model the tab runs, issue that builds its engine or "" once built)
 TABS = {
     "style_transfer": ("Style transfer", "style-features", "#4"),
-    "text_to_image": ("Text to image", "text-to-image", "#3"),
     "prompt_lab": ("Prompt lab", "embeddings", ""),
     "compare": ("Compare & vote", "ranking", "#7"),
     "director": ("Art director", "llm", "#6"),

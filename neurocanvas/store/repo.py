@@ -151,21 +151,35 @@ class Repo:
 
     # images ------------------------------------------------------------------------------------
     @_guard
-    def save_image(self, user: str | None, generation_id: int | None, image: PILImage.Image, meta: dict,
-                   model_id: str = "", seed: int | None = None) -> Image:
-        """Write the PNG, then its row; if the row cannot be written the file is removed again."""
+    def save_images(self, user: str | None, generation_id: int | None,
+                    items: list[tuple[PILImage.Image, dict, str, int | None]]) -> list[Image]:
+        """Write every PNG, then all rows in one transaction; on any failure no file and no row is left."""
         owner = self.user(user)
         if generation_id is not None:
             self._generation(user, generation_id)
         subdir = f"u{owner.id}/{now():%Y-%m}"
-        relpath, digest = image_files.save_png(self.images_dir, subdir, image, meta)
+        written: list[tuple[str, str]] = []
         try:
+            for image, meta, _, _ in items:
+                written.append(image_files.save_png(self.images_dir, subdir, image, meta))
             with self.db.atomic():
-                return Image.create(user=owner, generation=generation_id, path=relpath, model_id=model_id, seed=seed,
-                                    width=image.width, height=image.height, sha256=digest)
+                return [Image.create(user=owner, generation=generation_id, path=relpath, model_id=model_id, seed=seed,
+                                     width=image.width, height=image.height, sha256=digest)
+                        for (relpath, digest), (image, _, model_id, seed) in zip(written, items)]
         except Exception:
-            (self.images_dir / relpath).unlink(missing_ok=True)
+            for relpath, _ in written:
+                (self.images_dir / relpath).unlink(missing_ok=True)
             raise
+
+    def save_image(self, user: str | None, generation_id: int | None, image: PILImage.Image, meta: dict,
+                   model_id: str = "", seed: int | None = None) -> Image:
+        return self.save_images(user, generation_id, [(image, meta, model_id, seed)])[0]
+
+    @_guard
+    def generation_images(self, user: str | None, generation_id: int) -> list[Image]:
+        generation = self._generation(user, generation_id)
+        return list(Image.select().where((Image.generation == generation) & Image.deleted_at.is_null())
+                    .order_by(Image.id))
 
     @_guard
     def images(self, user: str | None, page: int = 1, per_page: int = 24, favourites: bool = False,

@@ -11,7 +11,8 @@ from neurocanvas.handlers.models import ModelsHandler
 from neurocanvas.handlers.profile import ProfileHandler
 from neurocanvas.handlers.status import StatusHandler
 from neurocanvas.handlers.prompt_lab import PromptLabHandler
-from neurocanvas.ui import tab_placeholder, tab_profile, tab_prompt_lab
+from neurocanvas.handlers.text_to_image import TextToImageHandler
+from neurocanvas.ui import tab_placeholder, tab_profile, tab_prompt_lab, tab_text_to_image
 
 log = logging.getLogger(__name__)
 HEAVY = "heavy"  # the concurrency_id every model-running event shares
@@ -38,6 +39,7 @@ def build_app(ctx: AppContext, warmup: bool = False) -> gr.Blocks:
     """`warmup` loads the light models (prompt analysis) in the background so the first click is fast."""
     status = StatusHandler(ctx)
     prompt_lab = PromptLabHandler(ctx)
+    models = ModelsHandler(ctx)
     if warmup:
         threading.Thread(target=_quietly, args=(prompt_lab.analyzer,), daemon=True, name="warmup").start()
     with gr.Blocks(title="NeuroCanvas", analytics_enabled=False) as demo:
@@ -45,7 +47,7 @@ def build_app(ctx: AppContext, warmup: bool = False) -> gr.Blocks:
         with gr.Tab("Style transfer", id="style_transfer"):
             tab_placeholder.build(demo, status, "style_transfer")
         with gr.Tab("Text to image", id="text_to_image"):
-            tab_placeholder.build(demo, status, "text_to_image")
+            tab_text_to_image.build(demo, TextToImageHandler(ctx), models, HEAVY, ctx.settings.heavy_concurrency)
         with gr.Tab("Prompt lab", id="prompt_lab"):
             tab_placeholder.build(demo, status, "prompt_lab")
             tab_prompt_lab.build(demo, prompt_lab)
@@ -54,7 +56,7 @@ def build_app(ctx: AppContext, warmup: bool = False) -> gr.Blocks:
         with gr.Tab("Art director", id="director"):
             tab_placeholder.build(demo, status, "director")
         with gr.Tab("Profile", id="profile"):
-            tab_profile.build(demo, ProfileHandler(ctx), ModelsHandler(ctx))
+            tab_profile.build(demo, ProfileHandler(ctx), models)
     return demo
 
 

@@ -128,3 +128,21 @@ def test_user_settings_round_trip(repo):
     repo.update_user_settings("ann", {"algorithm": "ucb1"})
     assert repo.update_user_settings("ann", {"epsilon": 0.1}) == {"algorithm": "ucb1", "epsilon": 0.1}
     assert repo.user_settings("bob") == {}
+
+
+def test_a_batch_is_saved_whole_or_not_at_all(repo, monkeypatch):
+    gen = repo.create_generation(None, "text_to_image")
+    calls = {"n": 0}
+    real = __import__("neurocanvas.store.images", fromlist=["save_png"]).save_png
+
+    def fail_on_second(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise StoreError("The disk holding images is full: the image was not saved.")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr("neurocanvas.store.images.save_png", fail_on_second)
+    with pytest.raises(StoreError, match="full"):
+        repo.save_images(None, gen.id, [(red(), {"seed": s}, "m", s) for s in range(3)])
+    assert repo.generation_images(None, gen.id) == []
+    assert [p for p in repo.images_dir.rglob("*") if p.is_file()] == []

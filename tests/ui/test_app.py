@@ -9,22 +9,21 @@ from tests.fakehub import FakeHub
 def test_every_tab_answers_through_the_api(app):
     demo, client = app
     api = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
-    for name in ["profile", "gallery", "models", "pull_model", "settings", *[f"/{t}_status" for t in TABS]]:
+    for name in ["profile", "gallery", "models", "pull_model", "settings", "text_to_image", "text_to_image_status",
+                 "analyze_prompt", "enhance_prompt", *[f"/{t}_status" for t in TABS]]:
         assert "/" + name.lstrip("/") in api, name
     for tab in TABS:
         line = client.predict(api_name=f"/{tab}_status")
         assert line.startswith(f"**{TABS[tab][0]}**")
-    # tiny-sd is installed in the test models folder; the engine is not built yet, and the tab says so
-    assert "tiny" in client.predict(api_name="/text_to_image_status").lower() or "ready" in client.predict(
-        api_name="/text_to_image_status")
+    assert client.predict(api_name="/text_to_image_status").startswith("**Tiny SD (test)** is ready")
     assert "not built yet" in client.predict(api_name="/style_transfer_status")
 
 
 def test_a_tab_without_model_names_the_install_command(ctx, app):
     demo, client = app
-    ctx.registry.catalog = {k: v for k, v in ctx.registry.catalog.items() if k != "tiny-sd"}
-    line = client.predict(api_name="/text_to_image_status")
-    assert "python -m neurocanvas pull sd-turbo" in line
+    ctx.registry.catalog = {k: v for k, v in ctx.registry.catalog.items() if k != "tiny-clip"}
+    line = client.predict(api_name="/compare_status")
+    assert "python -m neurocanvas pull clip-vit-b-32" in line
 
 
 def test_profile_gallery_models_and_settings(ctx, app):

@@ -8,7 +8,8 @@ import pytest
 from neurocanvas.handlers.status import TABS
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screens"
-TAB_LABELS = ["Style transfer", "Text to image", "Prompt lab", "Compare & vote", "Art director", "Profile"]
+TAB_KEYS = {"Style transfer": "style_transfer", "Text to image": "text_to_image", "Prompt lab": "prompt_lab",
+            "Compare & vote": "compare", "Art director": "director", "Profile": "profile"}
 
 
 def chromium_path() -> str:
@@ -33,9 +34,11 @@ def page(app):
 def test_every_tab_opens_and_is_screenshotted(page):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.get_by_text("NeuroCanvas").first.wait_for(timeout=30_000)
-    for label, key in zip(TAB_LABELS, [*TABS, "profile"]):
+    for label, key in TAB_KEYS.items():
         page.get_by_role("tab", name=label).click()
-        if key in TABS:
+        if key == "text_to_image":
+            page.locator("#t2i-model-status").get_by_text("is ready").wait_for(timeout=15_000)
+        elif key in TABS:
             status = page.locator(f"#{key}-status")
             status.get_by_text(TABS[key][0]).wait_for(timeout=15_000)
             assert "engine is not built yet" in status.inner_text() or "ready" in status.inner_text()
@@ -72,3 +75,14 @@ def test_prompt_lab_analyses_on_ctrl_enter_and_shows_markup_as_text(page):
     page.screenshot(path=str(ARTIFACTS / "prompt_lab_analysis.png"), full_page=True)
     assert page.locator("b", has_text="bold").count() == 0  # the user's markup is never rendered
     page.get_by_text("<b>bold</b> a serene misty lake").first.wait_for(timeout=10_000)  # shown as text in history
+
+
+def test_text_to_image_shows_a_generated_image(page):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.get_by_role("tab", name="Text to image").click()
+    page.locator("#t2i-prompt textarea").fill("a lighthouse at dusk, oil painting")
+    page.locator("#t2i-generate").click()
+    page.locator("#t2i-gallery img").first.wait_for(timeout=60_000)
+    page.locator("#t2i-info").get_by_text("image(s) in").wait_for(timeout=10_000)
+    page.screenshot(path=str(ARTIFACTS / "text_to_image_result.png"), full_page=True)
+    assert page.locator("#t2i-gallery img").count() >= 1

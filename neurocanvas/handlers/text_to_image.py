@@ -1,0 +1,242 @@
+"""Text to image: form values -> a checked request -> a job on the heavy queue -> images in the gallery."""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import queue
+import random
+import re
+import threading
+from pathlib import Path
+from typing import Any, Iterator
+
+import gradio as gr
+
+from neurocanvas import __version__
+from neurocanvas.context import AppContext
+from neurocanvas.engines.text_to_image import MAX_SEED, SCHEDULERS, Cancelled, Request, TextToImage, check_inputs
+from neurocanvas.handlers.common import user_errors, user_of
+from neurocanvas.store.images import PARAMETERS_KEY, read_png_meta
+
+PRESETS_DIR = Path(__file__).resolve().parents[2] / "presets"
+POLL_SECONDS = 0.25  # the job yields at least this often, so a Stop closes it between two polls
+FIELDS = ("prompt", "negative_prompt", "model_id", "num_inference_steps", "guidance_scale", "width", "height",
+          "seed", "scheduler", "tiny_vae")
+
+
+class TextToImageHandler:
+    def __init__(self, ctx: AppContext) -> None:
+        self.registry = ctx.registry
+        self.repo = ctx.repo
+        self.quality = json.loads((PRESETS_DIR / "quality_presets.json").read_text(encoding="utf-8"))
+
+    # model choice and defaults -----------------------------------------------------------------
+    def model_choices(self) -> list[tuple[str, str]]:
+        return [(s.name, s.id) for s in self.registry.specs("text-to-image")]
+
+    def default_model(self) -> str:
+        return self.registry.first_installed("text-to-image") or self.registry.specs("text-to-image")[0].id
+
+    def model_defaults(self, model_id: str) -> tuple:
+        """Steps, guidance, width and height from the catalog when the model changes (its bounds are checked on run)."""
+        with user_errors():
+            d = self.registry.spec(model_id).defaults
+            return (d.get("num_inference_steps", 4), d.get("guidance_scale", 0.0), d.get("width", 512),
+                    d.get("height", 512), self.status(model_id))
+
+    def apply_quality(self, quality: str, model_id: str) -> tuple[int, int, int]:
+        """Draft / standard / high: steps and size resolved against the chosen model's range."""
+        with user_errors():
+            if quality not in self.quality:
+                raise ValueError(f"Unknown quality preset {quality!r}.")
+            d = self.registry.spec(model_id).defaults
+            preset = self.quality[quality]
+            steps = {"min": d.get("min_steps", 1), "max": d.get("max_steps", 50)}.get(preset["steps"], d.get("num_inference_steps", 4))
+            size = {"default": d.get("width", 512), "max": d.get("max_size", 512)}.get(preset["size"], preset["size"])
+            size = max(64, min(int(size), d.get("max_size", 1024)))
+            return steps, size, size
+
+    def status(self, model_id: str | None = None) -> str:
+        model_id = model_id or self.default_model()
+        spec = self.registry.spec(model_id)
+        if self.registry.is_installed(model_id):
+            vae = spec.defaults.get("vae")
+            tiny = f" Tiny VAE ({vae}) {'installed' if vae and self.registry.is_installed(vae) else 'not pulled: full VAE decode (slower)'}." if vae else ""
+            return f"**{spec.name}** is ready ({spec.licence}).{tiny}"
+        return (f"**{spec.name}** is not downloaded yet ({spec.size_mb:.0f} MB, licence: {spec.licence}). "
+                f"Run `{self.registry.install_command(model_id)}` or press Pull.")
+
+    # generation --------------------------------------------------------------------------------
+    def generate(self, prompt: str, negative_prompt: str, model_id: str, steps: float, guidance: float, width: float,
+                 height: float, seed: float, batch: float, scheduler: str, tiny_vae: bool, request: gr.Request,
+                 progress=gr.Progress()) -> Iterator[tuple]:
+        """Yields (gallery, preview, info, seed used) as the job moves; a Stop closes it between steps."""
+        user = user_of(request)
+        with user_errors():
+            spec = self.registry.spec(model_id)
+            if spec.task != "text-to-image":
+                raise ValueError(f"{spec.name} is not a text-to-image model.")
+            d = spec.defaults
+            seed = _integer(seed, "seed")
+            if seed == -1:
+                seed = random.randint(0, MAX_SEED)
+            job = Request(prompt=prompt or "", negative_prompt=negative_prompt or "",
+                          num_inference_steps=_integer(steps, "steps"), guidance_scale=float(guidance),
+                          width=_integer(width, "width"), height=_integer(height, "height"), seed=seed,
+                          batch_size=_integer(batch, "batch"), scheduler=scheduler or "default", tiny_vae=bool(tiny_vae))
+            check_inputs(job, max_size=d.get("max_size", 1024), min_steps=d.get("min_steps", 1),
+                         max_steps=d.get("max_steps", 100))
+            self.registry.require(model_id)
+            vae_id = d.get("vae") if job.tiny_vae and d.get("vae") and self.registry.is_installed(d["vae"]) else None
+            params = {**dataclasses.asdict(job), "model_id": model_id, "tiny_vae": bool(vae_id)}
+            key = hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()
+            cached = self.repo.find_done_generation(user, key)
+            if cached is not None:
+                rows = self.repo.generation_images(user, cached.id)
+                if len(rows) == job.batch_size and all(self.repo.image_path(r).is_file() for r in rows):
+                    yield (self._gallery(rows), gr.skip(), f"Same request as job #{cached.id}: its images, at once.", seed)
+                    return
+            if model_id not in self.registry.loaded_ids():
+                yield (gr.skip(), gr.skip(), f"Loading {spec.name}…", seed)
+            self.registry.get(model_id)  # a corrupt model fails here, before any row is written
+            if vae_id:
+                self.registry.get(vae_id)
+            generation = self.repo.create_generation(user, "text_to_image", job.prompt, job.negative_prompt, params,
+                                                     [model_id] + ([vae_id] if vae_id else []), request_key=key)
+        yield from self._run(user, generation.id, job, model_id, vae_id, params, progress)
+
+    def _run(self, user: str, generation_id: int, job: Request, model_id: str, vae_id: str | None, params: dict,
+             progress) -> Iterator[tuple]:
+        events: queue.Queue = queue.Queue()
+        cancel = threading.Event()
+
+        def work() -> None:
+            try:
+                with self.registry.use(model_id) as pipe:
+                    engine = TextToImage(pipe, self.registry.get(vae_id) if vae_id else None)
+                    result = engine(job, progress=lambda *step: events.put(("step", step)), cancel=cancel)
+                events.put(("done", result))
+            except Cancelled:
+                events.put(("cancelled", None))
+            except Exception as exc:  # reported to the user below
+                events.put(("error", exc))
+
+        self.repo.set_generation_status(user, generation_id, "running")
+        progress(0, desc="Loading the model")
+        threading.Thread(target=work, daemon=True, name=f"t2i-{generation_id}").start()
+        ended = False
+        try:
+            while True:
+                try:
+                    kind, payload = events.get(timeout=POLL_SECONDS)
+                except queue.Empty:
+                    yield (gr.skip(), gr.skip(), gr.skip(), gr.skip())
+                    continue
+                if kind == "step":
+                    index, step, total, preview = payload
+                    progress((index * total + step, job.batch_size * total),
+                             desc=f"Image {index + 1}/{job.batch_size}, step {step}/{total}", unit="steps")
+                    yield (gr.skip(), preview, f"Image {index + 1} of {job.batch_size}: step {step} of {total}…", job.seed)
+                elif kind == "done":
+                    ended = True
+                    yield self._finish(user, generation_id, job, model_id, params, payload)
+                    return
+                elif kind == "cancelled":
+                    ended = True
+                    self.repo.set_generation_status(user, generation_id, "cancelled")
+                    yield (gr.skip(), gr.skip(), "Stopped: nothing was saved.", job.seed)
+                    return
+                else:
+                    ended = True
+                    self.repo.set_generation_status(user, generation_id, "failed", error=f"{type(payload).__name__}: {payload}")
+                    with user_errors():
+                        raise payload
+        finally:
+            if not ended:  # Stop pressed (or the client went away): stop at the next step, save nothing
+                cancel.set()
+                self.repo.set_generation_status(user, generation_id, "cancelled")
+
+    def _finish(self, user: str, generation_id: int, job: Request, model_id: str, params: dict, result) -> tuple:
+        items = []
+        for image, seed in zip(result.images, result.seeds):
+            meta = {**params, "seed": seed, "batch_size": 1, "generator": f"NeuroCanvas {__version__}"}
+            items.append((image, meta, model_id, seed))
+        try:
+            rows = self.repo.save_images(user, generation_id, items)
+        except Exception as exc:
+            self.repo.set_generation_status(user, generation_id, "failed", error=str(exc))
+            with user_errors():
+                raise
+        self.repo.set_generation_status(user, generation_id, "done", timings=result.timings)
+        seconds = result.timings["total"]
+        info = [f"Job #{generation_id}: {len(rows)} image(s) in {seconds:.1f} s "
+                f"(denoise {result.timings['denoise']:.1f} s, decode {result.timings['decode']:.1f} s). "
+                f"Seeds: {', '.join(map(str, result.seeds))}.", *result.notes]
+        return (self._gallery(rows), gr.skip(), "\n\n".join(info), job.seed)
+
+    def _gallery(self, rows) -> list[tuple[str, str]]:
+        return [(str(self.repo.image_path(r)), f"seed {r.seed} · {r.model_id}") for r in rows]
+
+    # reading settings back from a PNG -------------------------------------------------------------
+    def read_png(self, path: str | None) -> tuple:
+        """Fill the form from a PNG's settings: ours (JSON) or AUTOMATIC1111's `parameters` text."""
+        with user_errors():
+            if not path:
+                return tuple(gr.skip() for _ in FIELDS) + ("",)
+            try:
+                meta = read_png_meta(path)
+                if not meta:
+                    meta = parse_a1111(_png_text(path).get(PARAMETERS_KEY, ""))
+            except (OSError, ValueError) as exc:
+                raise ValueError(f"That file is not a readable PNG: {exc}") from exc
+            if not meta:
+                raise ValueError("That PNG carries no generation settings.")
+            values = tuple(meta[f] if f in meta else gr.skip() for f in FIELDS)
+            return values + (f"Settings read from the PNG (seed {meta.get('seed', '?')}).",)
+
+
+def _png_text(path: str) -> dict:
+    from PIL import Image
+
+    with Image.open(path) as image:
+        return dict(getattr(image, "text", {}) or image.info)
+
+
+A1111_KEYS = {"Steps": ("num_inference_steps", int), "CFG scale": ("guidance_scale", float), "Seed": ("seed", int)}
+
+
+def parse_a1111(text: str) -> dict:
+    """AUTOMATIC1111's 'parameters': prompt lines, 'Negative prompt: ...', then 'Key: value, ...'."""
+    if not text.strip():
+        return {}
+    lines = text.strip().split("\n")
+    settings_line = lines[-1] if re.search(r"(^|, )Steps: \d+", lines[-1]) else ""
+    body = lines[:-1] if settings_line else lines
+    meta: dict[str, Any] = {}
+    negative = [i for i, line in enumerate(body) if line.startswith("Negative prompt:")]
+    if negative:
+        meta["prompt"] = "\n".join(body[: negative[0]])
+        meta["negative_prompt"] = "\n".join(body[negative[0]:])[len("Negative prompt:"):].strip()
+    else:
+        meta["prompt"] = "\n".join(body)
+    for key, value in re.findall(r"([A-Za-z][A-Za-z ]*): ([^,]+)", settings_line):
+        if key in A1111_KEYS:
+            field, convert = A1111_KEYS[key]
+            meta[field] = convert(value.strip())
+        elif key == "Size" and "x" in value:
+            meta["width"], meta["height"] = (int(v) for v in value.strip().split("x"))
+    return meta
+
+
+def _integer(value: Any, name: str) -> int:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name.title()} must be a number.") from None
+    if number != number or number in (float("inf"), float("-inf")) or number != int(number):
+        raise ValueError(f"{name.title()} must be a whole number, not {value}.")
+    return int(number)
+
+
+SCHEDULER_CHOICES = list(SCHEDULERS)

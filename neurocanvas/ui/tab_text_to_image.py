@@ -1,0 +1,65 @@
+"""Text to image tab: the form, presets, live preview, Stop, results, and settings read back from a PNG."""
+from __future__ import annotations
+
+import gradio as gr
+
+from neurocanvas.engines.text_to_image import MAX_BATCH, MAX_SIZE, MAX_STEPS, MIN_SIZE
+from neurocanvas.handlers.models import ModelsHandler
+from neurocanvas.handlers.prompt_lab import load_templates
+from neurocanvas.handlers.text_to_image import SCHEDULER_CHOICES, TextToImageHandler
+
+
+def build(demo: gr.Blocks, t2i: TextToImageHandler, models: ModelsHandler, heavy: str, heavy_limit: int) -> gr.Textbox:
+    model_id = t2i.default_model()
+    defaults = t2i.registry.spec(model_id).defaults
+    status = gr.Markdown(t2i.status(model_id), elem_id="t2i-model-status")
+    with gr.Row():
+        with gr.Column(scale=2):
+            prompt = gr.Textbox(label="Prompt", lines=3, elem_id="t2i-prompt",
+                                placeholder="a lighthouse on a cliff at dusk, oil painting")
+            negative = gr.Textbox(label="Negative prompt", placeholder="blurry, low quality")
+            with gr.Row():
+                model = gr.Dropdown(t2i.model_choices(), value=model_id, label="Model", scale=3,
+                                    allow_custom_value=True)
+                pull = gr.Button("Pull this model", size="sm", scale=1)
+            quality = gr.Radio(list(t2i.quality), label="Quality preset", value=None)
+            with gr.Row():
+                steps = gr.Slider(1, MAX_STEPS, step=1,
+                                  value=defaults.get("num_inference_steps", 1), label="Steps")
+                guidance = gr.Slider(0, 20, step=0.5, value=defaults.get("guidance_scale", 0.0), label="Guidance scale")
+            with gr.Row():
+                width = gr.Slider(MIN_SIZE, MAX_SIZE, step=8, value=defaults.get("width", 512), label="Width")
+                height = gr.Slider(MIN_SIZE, MAX_SIZE, step=8, value=defaults.get("height", 512), label="Height")
+            with gr.Row():
+                seed = gr.Number(value=-1, precision=0, label="Seed (-1 = random)", minimum=-1)
+                batch = gr.Slider(1, MAX_BATCH, step=1, value=1, label="Batch")
+            with gr.Row():
+                scheduler = gr.Dropdown(SCHEDULER_CHOICES, value="default", label="Scheduler")
+                tiny_vae = gr.Checkbox(value=True, label="Tiny VAE (TAESD): 10x faster decode")
+            with gr.Row():
+                generate = gr.Button("Generate", variant="primary", elem_id="t2i-generate")
+                stop = gr.Button("Stop", variant="stop")
+            png = gr.File(label="Drop a PNG made here (or by AUTOMATIC1111) to reuse its settings",
+                          file_types=[".png"], type="filepath")
+            with gr.Accordion("Prompt presets", open=False):
+                for category, templates in load_templates().items():
+                    gr.Examples(examples=[[t] for t in templates], inputs=[prompt], label=category.title())
+        with gr.Column(scale=3):
+            preview = gr.Image(label="Live preview", type="pil", height=256, interactive=False, format="png")
+            gallery = gr.Gallery(label="Results", columns=4, height="auto", format="png", elem_id="t2i-gallery")
+            info = gr.Markdown(elem_id="t2i-info")
+            used_seed = gr.Number(label="Seed used", precision=0, interactive=False)
+
+    form = [prompt, negative, model, steps, guidance, width, height, seed, batch, scheduler, tiny_vae]
+    job = generate.click(t2i.generate, form, [gallery, preview, info, used_seed], api_name="text_to_image",
+                         concurrency_id=heavy, concurrency_limit=heavy_limit)
+    stop.click(None, None, None, cancels=[job], queue=False)
+    model.change(t2i.model_defaults, model, [steps, guidance, width, height, status], queue=False,
+                 api_name="model_defaults")
+    quality.select(t2i.apply_quality, [quality, model], [steps, width, height], queue=False)
+    pull.click(models.pull, model, [status, gr.State()], concurrency_id="pull", concurrency_limit=1,
+               api_visibility="private").then(t2i.status, model, status, queue=False)
+    png.upload(t2i.read_png, png, [prompt, negative, model, steps, guidance, width, height, seed, scheduler, tiny_vae, info],
+               api_name="read_png_settings", queue=False)
+    demo.load(t2i.status, None, status, api_name="text_to_image_status", queue=False)
+    return prompt

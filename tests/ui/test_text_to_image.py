@@ -1,0 +1,130 @@
+"""Text to image through the client API with the tiny pipeline: generate, batch, cache, cancel, PNG settings."""
+import time
+
+import numpy as np
+import pytest
+from gradio_client import handle_file
+from PIL import Image, PngImagePlugin
+
+from neurocanvas.store.images import read_png_meta
+from neurocanvas.store.tables import Generation, Image as ImageRow
+
+FORM = dict(prompt="a fox, art", negative="blurry", model="tiny-sd", steps=2, guidance=0.0, width=64, height=64,
+            seed=42, batch=1, scheduler="default", tiny_vae=True)
+
+
+def generate(client, **change):
+    values = {**FORM, **change}
+    return client.predict(*values.values(), api_name="/text_to_image")
+
+
+def test_generate_saves_png_with_settings_and_a_done_job(ctx, app):
+    demo, client = app
+    gallery, preview, info, seed = generate(client, batch=2)
+    assert len(gallery) == 2 and seed == 42 and "Seeds: 42, 43" in info
+    job = Generation.get()
+    assert job.status == "done" and job.finished_at is not None and '"denoise"' in job.timings
+    rows = list(ImageRow.select().order_by(ImageRow.id))
+    assert [r.seed for r in rows] == [42, 43] and all(r.generation_id == job.id for r in rows)
+    meta = read_png_meta(ctx.repo.image_path(rows[1]))
+    assert meta["seed"] == 43 and meta["prompt"] == "a fox, art" and meta["model_id"] == "tiny-sd"
+    assert Image.open(ctx.repo.image_path(rows[0])).info["parameters"].startswith("a fox, art\nNegative prompt: blurry")
+
+
+def test_each_image_of_a_batch_reproduces_from_its_seed(ctx, app):
+    demo, client = app
+    batch, *_ = generate(client, batch=2, seed=7)
+    alone, *_ = generate(client, batch=1, seed=8)
+    pixels = [np.asarray(Image.open(item["image"])) for item in (batch[1], alone[0])]
+    assert np.array_equal(*pixels)
+    other, *_ = generate(client, batch=1, seed=9)
+    assert not np.array_equal(pixels[0], np.asarray(Image.open(other[0]["image"])))
+
+
+def test_random_seed_is_shown_and_stored(ctx, app):
+    demo, client = app
+    _, _, info, seed = generate(client, seed=-1)
+    assert 0 <= seed < 2**32 and f"Seeds: {seed}" in info
+    assert ImageRow.get().seed == seed
+
+
+def test_same_request_returns_the_stored_images_at_once(app):
+    demo, client = app
+    first, *_ = generate(client)
+    second, _, info, _ = generate(client)
+    assert "Same request as job" in info and Generation.select().count() == 1
+    assert [g["image"].split("/")[-1] for g in second] == [g["image"].split("/")[-1] for g in first]
+
+
+def test_stop_cancels_the_job_and_saves_nothing(app):
+    demo, client = app
+    job = client.submit(*{**FORM, "steps": 8, "batch": 8, "width": 128, "height": 128}.values(), api_name="/text_to_image")
+    deadline = time.time() + 30
+    while time.time() < deadline and not any("step" in str(o[2]) for o in job.outputs() if o):
+        time.sleep(0.02)
+    job.cancel()
+    deadline = time.time() + 30
+    while time.time() < deadline and Generation.get().status == "running":
+        time.sleep(0.05)
+    assert Generation.get().status == "cancelled"
+    time.sleep(1.0)  # the worker stops at its next step
+    assert ImageRow.select().count() == 0
+
+
+def test_png_settings_fill_the_form(ctx, app):
+    demo, client = app
+    gallery, *_ = generate(client, seed=5, steps=3, scheduler="euler_a", guidance=1.5)
+    fields = client.predict(handle_file(gallery[0]["image"]), api_name="/read_png_settings")
+    # tiny_vae reads back False: tiny-sd names no tiny VAE, and the PNG records what was used
+    assert list(fields[:10]) == ["a fox, art", "blurry", "tiny-sd", 3, 1.5, 64, 64, 5, "euler_a", False]
+
+
+def test_a1111_png_fills_the_form(tmp_path, app):
+    demo, client = app
+    info = PngImagePlugin.PngInfo()
+    info.add_text("parameters", "a castle\nNegative prompt: fog\nSteps: 4, Sampler: Euler a, CFG scale: 2.5, Seed: 99, Size: 64x128")
+    path = tmp_path / "a1111.png"
+    Image.new("RGB", (8, 8)).save(path, pnginfo=info)
+    fields = client.predict(handle_file(str(path)), api_name="/read_png_settings")
+    assert fields[0] == "a castle" and fields[1] == "fog" and fields[3] == 4 and fields[4] == 2.5
+    assert (fields[5], fields[6], fields[7]) == (64, 128, 99)
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"prompt": "   "}, "prompt is empty"),
+    ({"model": "nope"}, "Unknown model 'nope'"),
+    ({"model": "sd-turbo", "steps": 1}, "python -m neurocanvas pull sd-turbo"),
+    ({"width": 100}, "multiple of 8"),
+    ({"width": 512}, "between 64 and 128 pixels for this model"),
+    ({"width": 100000}, "maximum value 1024"),  # past every model's bound, Gradio's slider refuses it first
+    ({"steps": 50}, "Steps must be between 1 and 8 for this model"),
+    ({"steps": 10000}, "maximum value 100"),
+    ({"batch": 1000}, "maximum value 8"),
+    ({"seed": 2**40}, "seed must be between"),
+])
+def test_bad_input_is_refused_and_writes_nothing(app, change, message):
+    demo, client = app
+    with pytest.raises(Exception, match=message):
+        generate(client, **change)
+    assert Generation.select().count() == 0 and ImageRow.select().count() == 0
+
+
+def test_corrupt_model_file_is_reported_and_writes_nothing(ctx, app):
+    demo, client = app
+    unet = ctx.registry.local_path("tiny-sd") / "unet" / "diffusion_pytorch_model.safetensors"
+    unet.write_bytes(unet.read_bytes()[:2000])
+    with pytest.raises(Exception, match="could not be loaded.*pull the model again"):
+        generate(client)
+    assert Generation.select().count() == 0
+
+
+def test_long_prompt_runs_with_a_note(app):
+    demo, client = app
+    _, _, info, _ = generate(client, prompt="a fox " * 1500)
+    assert "longer than the text encoder's 77 tokens" in info
+
+
+def test_changing_the_model_fills_its_defaults(app):
+    demo, client = app
+    steps, guidance, width, height, status = client.predict("sd-turbo", api_name="/model_defaults")
+    assert (steps, guidance, width, height) == (1, 0.0, 512, 512) and "not downloaded yet" in status
