@@ -13,9 +13,9 @@ import time
 from pathlib import Path
 
 import neurocanvas  # noqa: F401  (thread and environment defaults before torch)
-from bench import bench_app, bench_prompt_lab
+from bench import bench_app, bench_prompt_lab, bench_text_to_image
 
-SECTIONS = {"app": bench_app.run, "prompt_lab": bench_prompt_lab.run}
+SECTIONS = {"app": bench_app.run, "prompt_lab": bench_prompt_lab.run, "text_to_image": bench_text_to_image.run}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -26,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     records = []
     for name in args.only or SECTIONS:
-        kwargs = {"runs": 1, "calls": 2} if args.smoke else {}  # every section takes runs= and calls=
+        kwargs = {"runs": 1, "calls": 2, "smoke": True} if args.smoke else {}  # every section takes these
         for r in SECTIONS[name](**kwargs):
             records.append({"section": name, **r.as_dict()})
     print(f"{'measurement':<52} {'median':>10} {'unit':<4} {'runs':>4}  ratio")

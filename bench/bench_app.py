@@ -38,7 +38,7 @@ def _start(data: Path, port: int) -> tuple[subprocess.Popen, float]:
     raise RuntimeError("the studio did not answer within 120 s")
 
 
-def run(runs: int = 3, calls: int = 20) -> list[Result]:
+def run(runs: int = 3, calls: int = 20, smoke: bool = False) -> list[Result]:
     from gradio_client import Client
 
     results = []

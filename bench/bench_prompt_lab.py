@@ -23,7 +23,7 @@ print(time.perf_counter() - t)
 """
 
 
-def run(runs: int = 3, calls: int = 200) -> list[Result]:
+def run(runs: int = 3, calls: int = 200, smoke: bool = False) -> list[Result]:
     from neurocanvas.handlers.prompt_lab import PRESETS_DIR, build_analyzer
     from neurocanvas.registry import Registry, load_catalog
     from tests.engines.prompt_eval import load_eval

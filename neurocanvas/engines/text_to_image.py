@@ -6,6 +6,7 @@ of a batch is its own run with seed, seed+1, ..., so any image can be reproduced
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import math
 import threading
 import time
@@ -138,6 +139,9 @@ class TextToImage:
         limit = getattr(getattr(pipe, "tokenizer", None), "model_max_length", 77)
         if prompt_tokens(pipe, request.prompt) > limit:
             notes.append(f"The prompt is longer than the text encoder's {limit} tokens; the rest was ignored.")
+        accepts_negative = "negative_prompt" in inspect.signature(pipe.__call__).parameters
+        if request.negative_prompt and not accepts_negative:
+            notes.append(f"{type(pipe).__name__} takes no negative prompt; it was ignored.")
         timings = {"denoise": 0.0, "decode": 0.0}
         images = []
         for index, seed in enumerate(request.seeds()):
@@ -154,12 +158,12 @@ class TextToImage:
 
             if cancel is not None and cancel.is_set():
                 raise Cancelled()
+            kwargs = {"negative_prompt": request.negative_prompt} if request.negative_prompt and accepts_negative else {}
             with torch.inference_mode():
-                output = pipe(prompt=request.prompt, negative_prompt=request.negative_prompt or None,
-                              num_inference_steps=request.num_inference_steps, guidance_scale=request.guidance_scale,
-                              width=request.width, height=request.height,
-                              generator=torch.Generator("cpu").manual_seed(seed),
-                              callback_on_step_end=on_step, callback_on_step_end_tensor_inputs=["latents"])
+                output = pipe(prompt=request.prompt, num_inference_steps=request.num_inference_steps,
+                              guidance_scale=request.guidance_scale, width=request.width, height=request.height,
+                              generator=torch.Generator("cpu").manual_seed(seed), callback_on_step_end=on_step,
+                              callback_on_step_end_tensor_inputs=["latents"], **kwargs)
             finished = time.perf_counter()
             last_step = step_times[-1] if step_times else started
             timings["denoise"] += last_step - started
