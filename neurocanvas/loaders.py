@@ -6,6 +6,7 @@ the network, so a missing file fails fast instead of hanging on hub retries.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import threading
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,16 @@ def _torch(registry: Registry):
             torch.set_num_threads(registry.threads)
             _torch_configured = True
     return torch
+
+
+class _NoEmptyFloat32Warning(logging.Filter):
+    """diffusers' from_pipe casts to the pipeline's own dtype and warns about an empty list of fp32 modules."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "should be kept in float32: []" not in record.getMessage()
+
+
+logging.getLogger("diffusers.models.modeling_utils").addFilter(_NoEmptyFloat32Warning())
 
 
 @loader("text-to-image")

@@ -56,7 +56,7 @@ def build(demo: gr.Blocks, t2i: TextToImageHandler, models: ModelsHandler, heavy
     stop.click(None, None, None, cancels=[job], queue=False)
     model.change(t2i.model_defaults, model, [steps, guidance, width, height, status], queue=False,
                  api_name="model_defaults")
-    quality.select(t2i.apply_quality, [quality, model], [steps, width, height], queue=False)
+    quality.select(t2i.apply_quality, [quality, model], [steps, width, height], queue=False, api_name="quality_preset")
     pull.click(models.pull, model, [status, gr.State()], concurrency_id="pull", concurrency_limit=1,
                api_visibility="private").then(t2i.status, model, status, queue=False)
     png.upload(t2i.read_png, png, [prompt, negative, model, steps, guidance, width, height, seed, scheduler, tiny_vae, info],

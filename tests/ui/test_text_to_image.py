@@ -128,3 +128,10 @@ def test_changing_the_model_fills_its_defaults(app):
     demo, client = app
     steps, guidance, width, height, status = client.predict("sd-turbo", api_name="/model_defaults")
     assert (steps, guidance, width, height) == (1, 0.0, 512, 512) and "not downloaded yet" in status
+
+
+def test_quality_presets_follow_the_model(app):
+    demo, client = app
+    assert client.predict("draft", "tiny-sd", api_name="/quality_preset") == (1, 128, 128)  # 256 px, capped by the model
+    assert client.predict("standard", "tiny-sd", api_name="/quality_preset") == (2, 64, 64)
+    assert client.predict("high", "sd-turbo", api_name="/quality_preset") == (4, 768, 768)
