@@ -35,6 +35,7 @@ class Settings:
     max_file_size_mb: int = 25
     styles_dir: Path | None = None  # a local folder of preset paintings instead of downloading them
     hub_endpoint: str = ""  # empty: huggingface_hub's default (HF_ENDPOINT or huggingface.co)
+    director_url: str = ""  # an OpenAI-compatible chat server (llama.cpp server, Ollama) for the art director
 
     @property
     def images_dir(self) -> Path:
@@ -79,6 +80,8 @@ class Settings:
             raise SettingsError(f"--threads must be between 0 (all cores) and 256, not {self.threads}.")
         if not 1 <= self.heavy_concurrency <= 16:
             raise SettingsError(f"--heavy-concurrency must be between 1 and 16, not {self.heavy_concurrency}.")
+        if self.director_url and not self.director_url.startswith(("http://", "https://")):
+            raise SettingsError(f"--director-url must start with http:// or https://, not {self.director_url!r}.")
         if not 1 <= self.max_file_size_mb <= 1024:
             raise SettingsError(f"--max-file-size-mb must be between 1 and 1024, not {self.max_file_size_mb}.")
         return self
@@ -137,6 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-file-size-mb", type=int)
     p.add_argument("--styles-dir", type=Path, help="local folder with the preset paintings")
     p.add_argument("--hub-endpoint", help="Hugging Face hub URL for pulls (default: HF_ENDPOINT or huggingface.co)")
+    p.add_argument("--director-url", help="OpenAI-compatible chat server for the art director, e.g. http://127.0.0.1:8080")
     return p
 
 
@@ -154,6 +158,7 @@ _ENV = {  # field -> (variable, converter)
     "max_file_size_mb": ("NEUROCANVAS_MAX_FILE_SIZE_MB", int),
     "styles_dir": ("NEUROCANVAS_STYLES_DIR", Path),
     "hub_endpoint": ("NEUROCANVAS_HUB_ENDPOINT", str),
+    "director_url": ("NEUROCANVAS_DIRECTOR_URL", str),
 }
 
 

@@ -27,7 +27,7 @@ TINY_SPECS = {
                                                                         "width": 64, "height": 64, "min_steps": 1,
                                                                         "max_steps": 8, "max_size": 128}),
     "tiny-llm": ModelSpec(id="tiny-llm", task="llm", name="Tiny GGUF chat model (test)", source=_hub("tiny-llm"),
-                          size_mb=1, ram_mb=10, licence="test", defaults={"n_ctx": 256}),
+                          size_mb=1, ram_mb=10, licence="test", defaults={"n_ctx": 2048}),
     "tiny-clip": ModelSpec(id="tiny-clip", task="ranking", name="Tiny OpenCLIP (test)", source=_hub("tiny-clip"),
                            size_mb=14, ram_mb=20, licence="test"),
     "tiny-vgg": ModelSpec(id="tiny-vgg", task="style-features", name="Tiny VGG (test)", source=_hub("tiny-vgg"),
@@ -122,7 +122,7 @@ def _spm_vocab() -> tuple[list[str], list[float], list[int]]:
 
 
 def build_tiny_gguf(path: Path, n_embd: int = 64, n_layer: int = 2, n_head: int = 4, n_head_kv: int = 2,
-                    n_ff: int = 128, n_ctx: int = 256) -> Path:
+                    n_ff: int = 128, n_ctx: int = 2048) -> Path:
     """A random Llama-architecture GGUF that llama.cpp loads and streams from.
 
     Dimension 0 of every token embedding is 1, so column 0 of the output matrix acts as a per-token

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from typing import Iterator
+import queue
+import threading
+from typing import Any, Callable, Iterator
 
 import gradio as gr
 
@@ -31,3 +33,34 @@ def user_errors() -> Iterator[None]:
     except Exception as exc:
         log.exception("unexpected error")
         raise gr.Error(f"Something went wrong ({type(exc).__name__}); details are in the studio's log.") from exc
+
+
+POLL_SECONDS = 0.25  # a job's generator yields at least this often, so Stop can close it between two polls
+
+
+def run_in_worker(work: Callable[[Callable[[str, Any], None]], None], name: str) -> Iterator[tuple[str, Any] | None]:
+    """Run `work(emit)` in its own thread and relay what it emits; None every POLL_SECONDS as a heartbeat.
+
+    Gradio steps a generator handler on any free thread, so a model lock must not be held across yields:
+    the worker thread takes the lock and keeps it for the whole job. Ends after a "done" or "error" event.
+    """
+    events: queue.Queue = queue.Queue()
+
+    def target() -> None:
+        try:
+            work(lambda kind, payload=None: events.put((kind, payload)))
+        except BaseException as exc:  # handed to the consumer, which reports it
+            events.put(("error", exc))
+        else:
+            events.put(("done", None))
+
+    threading.Thread(target=target, daemon=True, name=name).start()
+    while True:
+        try:
+            kind, payload = events.get(timeout=POLL_SECONDS)
+        except queue.Empty:
+            yield None
+            continue
+        yield kind, payload
+        if kind in ("done", "error"):
+            return

@@ -9,7 +9,7 @@ TABS = {
     "style_transfer": ("Style transfer", "style-features", "#4"),
     "prompt_lab": ("Prompt lab", "embeddings", ""),
     "compare": ("Compare & vote", "ranking", "#7"),
-    "director": ("Art director", "llm", "#6"),
+    "director": ("Art director", "llm", ""),
 }
 
 

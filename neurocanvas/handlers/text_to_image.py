@@ -4,7 +4,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import queue
 import random
 import re
 import threading
@@ -16,11 +15,10 @@ import gradio as gr
 from neurocanvas import __version__
 from neurocanvas.context import AppContext
 from neurocanvas.engines.text_to_image import MAX_SEED, SCHEDULERS, Cancelled, Request, TextToImage, check_inputs
-from neurocanvas.handlers.common import user_errors, user_of
+from neurocanvas.handlers.common import run_in_worker, user_errors, user_of
 from neurocanvas.store.images import PARAMETERS_KEY, read_png_meta
 
 PRESETS_DIR = Path(__file__).resolve().parents[2] / "presets"
-POLL_SECONDS = 0.25  # the job yields at least this often, so a Stop closes it between two polls
 FIELDS = ("prompt", "negative_prompt", "model_id", "num_inference_steps", "guidance_scale", "width", "height",
           "seed", "scheduler", "tiny_vae")
 
@@ -108,46 +106,35 @@ class TextToImageHandler:
 
     def _run(self, user: str, generation_id: int, job: Request, model_id: str, vae_id: str | None, params: dict,
              progress) -> Iterator[tuple]:
-        events: queue.Queue = queue.Queue()
         cancel = threading.Event()
 
-        def work() -> None:
-            try:
-                with self.registry.use(model_id) as pipe:
-                    engine = TextToImage(pipe, self.registry.get(vae_id) if vae_id else None)
-                    result = engine(job, progress=lambda *step: events.put(("step", step)), cancel=cancel)
-                events.put(("done", result))
-            except Cancelled:
-                events.put(("cancelled", None))
-            except Exception as exc:  # reported to the user below
-                events.put(("error", exc))
+        def work(emit) -> None:
+            with self.registry.use(model_id) as pipe:
+                engine = TextToImage(pipe, self.registry.get(vae_id) if vae_id else None)
+                emit("result", engine(job, progress=lambda *step: emit("step", step), cancel=cancel))
 
         self.repo.set_generation_status(user, generation_id, "running")
         progress(0, desc="Loading the model")
-        threading.Thread(target=work, daemon=True, name=f"t2i-{generation_id}").start()
         ended = False
         try:
-            while True:
-                try:
-                    kind, payload = events.get(timeout=POLL_SECONDS)
-                except queue.Empty:
+            for event in run_in_worker(work, f"t2i-{generation_id}"):
+                if event is None:
                     yield (gr.skip(), gr.skip(), gr.skip(), gr.skip())
                     continue
+                kind, payload = event
                 if kind == "step":
                     index, step, total, preview = payload
                     progress((index * total + step, job.batch_size * total),
                              desc=f"Image {index + 1}/{job.batch_size}, step {step}/{total}", unit="steps")
                     yield (gr.skip(), preview, f"Image {index + 1} of {job.batch_size}: step {step} of {total}…", job.seed)
-                elif kind == "done":
+                elif kind == "result":
                     ended = True
                     yield self._finish(user, generation_id, job, model_id, params, payload)
-                    return
-                elif kind == "cancelled":
+                elif kind == "error" and isinstance(payload, Cancelled):
                     ended = True
                     self.repo.set_generation_status(user, generation_id, "cancelled")
                     yield (gr.skip(), gr.skip(), "Stopped: nothing was saved.", job.seed)
-                    return
-                else:
+                elif kind == "error":
                     ended = True
                     self.repo.set_generation_status(user, generation_id, "failed", error=f"{type(payload).__name__}: {payload}")
                     with user_errors():

@@ -14,6 +14,8 @@ from neurocanvas.store import images as image_files
 from neurocanvas.store.db import StoreError
 from neurocanvas.store.tables import (
     GENERATION_STATUSES,
+    Conversation,
+    Message,
     Event,
     Feedback,
     Generation,
@@ -200,6 +202,56 @@ class Repo:
 
     def image_path(self, row: Image) -> Path:
         return self.images_dir / row.path
+
+    # conversations (art director) --------------------------------------------------------------
+    @_guard
+    def create_conversation(self, user: str | None, title: str, model_id: str = "") -> Conversation:
+        title = " ".join(title.split())[:80] or "New conversation"
+        return Conversation.create(user=self.user(user), title=title, model_id=model_id)
+
+    def _conversation(self, user: str | None, conversation_id: int) -> Conversation:
+        row = Conversation.get_or_none((Conversation.id == conversation_id) & (Conversation.user == self.user(user)))
+        if row is None:
+            raise NotFound(f"No conversation {conversation_id} of yours.")
+        return row
+
+    @_guard
+    def add_message(self, user: str | None, conversation_id: int, role: str, content: str, meta: dict | None = None) -> Message:
+        with self.db.atomic():
+            conversation = self._conversation(user, conversation_id)
+            conversation.updated_at = now()
+            conversation.save()
+            return Message.create(conversation=conversation, role=role, content=content, meta=json.dumps(meta or {}))
+
+    @_guard
+    def conversations(self, user: str | None, limit: int = 100) -> list[Conversation]:
+        return list(Conversation.select().where(Conversation.user == self.user(user))
+                    .order_by(Conversation.updated_at.desc(), Conversation.id.desc()).limit(limit))
+
+    @_guard
+    def messages(self, user: str | None, conversation_id: int) -> list[Message]:
+        conversation = self._conversation(user, conversation_id)
+        return list(Message.select().where(Message.conversation == conversation).order_by(Message.id))
+
+    @_guard
+    def delete_last_answer(self, user: str | None, conversation_id: int) -> Message | None:
+        """For 'regenerate': the last assistant message goes; the question before it stays."""
+        conversation = self._conversation(user, conversation_id)
+        last = (Message.select().where(Message.conversation == conversation).order_by(Message.id.desc()).first())
+        if last is not None and last.role == "assistant":
+            last.delete_instance()
+            return last
+        return None
+
+    @_guard
+    def set_final_prompt(self, user: str | None, conversation_id: int, prompt: str) -> None:
+        conversation = self._conversation(user, conversation_id)
+        conversation.final_prompt = prompt[:MAX_PROMPT_CHARS]
+        conversation.save()
+
+    @_guard
+    def delete_conversation(self, user: str | None, conversation_id: int) -> None:
+        self._conversation(user, conversation_id).delete_instance(recursive=True)
 
     # events and statistics ---------------------------------------------------------------------
     @_guard

@@ -7,12 +7,13 @@ import threading
 import gradio as gr
 
 from neurocanvas.context import AppContext
+from neurocanvas.handlers.director import DirectorHandler
 from neurocanvas.handlers.models import ModelsHandler
 from neurocanvas.handlers.profile import ProfileHandler
 from neurocanvas.handlers.status import StatusHandler
 from neurocanvas.handlers.prompt_lab import PromptLabHandler
 from neurocanvas.handlers.text_to_image import TextToImageHandler
-from neurocanvas.ui import tab_placeholder, tab_profile, tab_prompt_lab, tab_text_to_image
+from neurocanvas.ui import tab_director, tab_placeholder, tab_profile, tab_prompt_lab, tab_text_to_image
 
 log = logging.getLogger(__name__)
 HEAVY = "heavy"  # the concurrency_id every model-running event shares
@@ -44,19 +45,22 @@ def build_app(ctx: AppContext, warmup: bool = False) -> gr.Blocks:
         threading.Thread(target=_quietly, args=(prompt_lab.analyzer,), daemon=True, name="warmup").start()
     with gr.Blocks(title="NeuroCanvas", analytics_enabled=False) as demo:
         gr.Markdown(HEADER)
-        with gr.Tab("Style transfer", id="style_transfer"):
-            tab_placeholder.build(demo, status, "style_transfer")
-        with gr.Tab("Text to image", id="text_to_image"):
-            tab_text_to_image.build(demo, TextToImageHandler(ctx), models, HEAVY, ctx.settings.heavy_concurrency)
-        with gr.Tab("Prompt lab", id="prompt_lab"):
-            tab_placeholder.build(demo, status, "prompt_lab")
-            tab_prompt_lab.build(demo, prompt_lab)
-        with gr.Tab("Compare & vote", id="compare"):
-            tab_placeholder.build(demo, status, "compare")
-        with gr.Tab("Art director", id="director"):
-            tab_placeholder.build(demo, status, "director")
-        with gr.Tab("Profile", id="profile"):
-            tab_profile.build(demo, ProfileHandler(ctx), models)
+        with gr.Tabs() as tabs:
+            with gr.Tab("Style transfer", id="style_transfer"):
+                tab_placeholder.build(demo, status, "style_transfer")
+            with gr.Tab("Text to image", id="text_to_image"):
+                t2i_prompt = tab_text_to_image.build(demo, TextToImageHandler(ctx), models, HEAVY,
+                                                     ctx.settings.heavy_concurrency)
+            with gr.Tab("Prompt lab", id="prompt_lab"):
+                tab_placeholder.build(demo, status, "prompt_lab")
+                tab_prompt_lab.build(demo, prompt_lab)
+            with gr.Tab("Compare & vote", id="compare"):
+                tab_placeholder.build(demo, status, "compare")
+            with gr.Tab("Art director", id="director"):
+                tab_placeholder.build(demo, status, "director")
+                tab_director.build(demo, DirectorHandler(ctx), tabs, t2i_prompt)
+            with gr.Tab("Profile", id="profile"):
+                tab_profile.build(demo, ProfileHandler(ctx), models)
     return demo
 
 

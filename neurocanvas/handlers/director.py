@@ -1,0 +1,219 @@
+"""Art director: streamed chat with saved conversations, and structured prompt refinement."""
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import threading
+from pathlib import Path
+from typing import Any, Iterator
+
+import gradio as gr
+
+from neurocanvas.context import AppContext
+from neurocanvas.engines.director import (
+    MAX_MESSAGE_CHARS,
+    Director,
+    DirectorError,
+    RemoteLLM,
+    Turn,
+    clean_message,
+    word_diff,
+)
+from neurocanvas.handlers.common import run_in_worker, user_errors, user_of
+
+PRESETS_DIR = Path(__file__).resolve().parents[2] / "presets"
+SERVER = "server"  # the model choice that means "the OpenAI-compatible server at --director-url"
+
+
+def flatten(content: Any) -> str:
+    """Gradio 6 chat content is a list of parts ([{"type": "text", "text": ...}]); llama.cpp wants a string."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, dict):
+        return str(content.get("text") or content.get("content") or "")
+    if isinstance(content, (list, tuple)):
+        return "".join(flatten(part) for part in content)
+    return "" if content is None else str(content)
+
+
+def plain_history(history: list | None) -> list[dict]:
+    return [{"role": m["role"], "content": flatten(m["content"])} for m in history or []
+            if isinstance(m, dict) and m.get("role") in ("user", "assistant")]
+
+
+class DirectorHandler:
+    def __init__(self, ctx: AppContext) -> None:
+        self.registry = ctx.registry
+        self.repo = ctx.repo
+        self.server_url = ctx.settings.director_url
+        self.templates = json.loads((PRESETS_DIR / "director.json").read_text(encoding="utf-8"))
+
+    def model_choices(self) -> list[tuple[str, str]]:
+        choices = [(s.name, s.id) for s in self.registry.specs("llm")]
+        return choices + ([(f"Server at {self.server_url}", SERVER)] if self.server_url else [])
+
+    def default_model(self) -> str:
+        return SERVER if self.server_url else (self.registry.first_installed("llm") or "smollm2-135m")
+
+    def actions(self) -> dict[str, str]:
+        return {key: value["label"] for key, value in self.templates["actions"].items()}
+
+    @contextlib.contextmanager
+    def _director(self, model_id: str) -> Iterator[Director]:
+        """A Director on the chosen model, held under the model's lock (a Llama object is not thread-safe)."""
+        if model_id == SERVER:
+            if not self.server_url:
+                raise ValueError("No director server is configured: start the studio with --director-url URL.")
+            yield Director(RemoteLLM(self.server_url), self.templates)
+            return
+        if self.registry.spec(model_id).task != "llm":
+            raise ValueError(f"{model_id} is not a chat model.")
+        with self.registry.use(model_id) as llm:
+            yield Director(llm, self.templates)
+
+    # chat --------------------------------------------------------------------------------------
+    def chat(self, message: str, history: list, conversation_id: float | None, model_id: str,
+             request: gr.Request) -> Iterator[tuple]:
+        """Yields (chat history, cleared textbox, conversation id, statistics line) as the answer streams."""
+        user = user_of(request)
+        with user_errors():
+            text, notes = clean_message(message or "", MAX_MESSAGE_CHARS)
+            conversation = int(conversation_id) if conversation_id else \
+                self.repo.create_conversation(user, text, model_id).id
+            self.repo.add_message(user, conversation, "user", text)
+        history = [*plain_history(history), {"role": "user", "content": text}]
+        yield from self._answer(user, conversation, history, model_id, notes)
+
+    def regenerate(self, history: list, conversation_id: float | None, model_id: str,
+                   request: gr.Request) -> Iterator[tuple]:
+        user = user_of(request)
+        with user_errors():
+            if not conversation_id:
+                raise ValueError("There is no answer to regenerate yet.")
+            history = plain_history(history)
+            if history and history[-1]["role"] == "assistant":
+                history = history[:-1]
+                self.repo.delete_last_answer(user, int(conversation_id))
+            if not history:
+                raise ValueError("There is no question to answer again.")
+        yield from self._answer(user, int(conversation_id), history, model_id, [])
+
+    def _answer(self, user: str, conversation: int, history: list[dict], model_id: str,
+                notes: list[str]) -> Iterator[tuple]:
+        cancel = threading.Event()
+        turn = Turn()
+        answer = ""
+        finished = False
+        shown = [*history, {"role": "assistant", "content": ""}]
+        yield shown, "", conversation, "Thinking…"
+
+        def work(emit) -> None:
+            with self._director(model_id) as director:
+                for piece in director.chat(history, cancel=cancel, turn=turn):
+                    emit("piece", piece)
+
+        try:
+            for event in run_in_worker(work, f"director-{conversation}"):
+                if event is None:
+                    yield gr.skip(), gr.skip(), gr.skip(), gr.skip()
+                    continue
+                kind, payload = event
+                if kind == "piece":
+                    answer += payload
+                    shown[-1] = {"role": "assistant", "content": answer}
+                    yield shown, "", conversation, f"{turn.tokens} tokens…"
+                elif kind == "error":
+                    finished = True
+                    with user_errors():
+                        raise payload
+            finished = True
+            if not answer.strip():
+                answer = "(The model gave an empty answer; try again or rephrase.)"
+                shown[-1] = {"role": "assistant", "content": answer}
+            self._save(user, conversation, answer, turn)
+            yield shown, "", conversation, self._stats(turn, notes)
+        finally:
+            if not finished:  # Stop pressed mid-answer: the worker stops at the next token; keep what was said
+                cancel.set()
+                turn.stopped = True
+                if answer:
+                    self._save(user, conversation, answer, turn)
+
+    def _save(self, user: str, conversation: int, answer: str, turn: Turn) -> None:
+        meta = {"tokens": turn.tokens, "tokens_per_second": round(turn.tokens_per_second, 1),
+                "first_token_s": round(turn.first_token_s or 0, 3), "stopped": turn.stopped}
+        self.repo.add_message(user, conversation, "assistant", answer, meta)
+
+    @staticmethod
+    def _stats(turn: Turn, notes: list[str]) -> str:
+        first = f", first token after {turn.first_token_s:.2f} s" if turn.first_token_s is not None else ""
+        return " ".join([f"{turn.tokens} tokens in {turn.seconds:.1f} s ({turn.tokens_per_second:.1f} tokens/s{first}).",
+                         *notes, *turn.notes])
+
+    # conversations -----------------------------------------------------------------------------
+    def conversation_choices(self, request: gr.Request) -> gr.Dropdown:
+        with user_errors():
+            rows = self.repo.conversations(user_of(request))
+            return gr.Dropdown(choices=[(f"{r.title} · {r.updated_at:%m-%d %H:%M}", r.id) for r in rows], value=None)
+
+    def conversations(self, request: gr.Request) -> list[dict]:
+        with user_errors():
+            return [{"id": r.id, "title": r.title, "updated_at": r.updated_at.isoformat(timespec="seconds"),
+                     "final_prompt": r.final_prompt} for r in self.repo.conversations(user_of(request))]
+
+    def load(self, conversation_id: float | None, request: gr.Request) -> tuple[list[dict], int | None]:
+        with user_errors():
+            if not conversation_id:
+                return [], None
+            rows = self.repo.messages(user_of(request), int(conversation_id))
+            return [{"role": m.role, "content": m.content} for m in rows], int(conversation_id)
+
+    def delete(self, conversation_id: float | None, request: gr.Request) -> tuple[list, None, str]:
+        with user_errors():
+            if not conversation_id:
+                raise ValueError("Open a conversation to delete it.")
+            self.repo.delete_conversation(user_of(request), int(conversation_id))
+            return [], None, f"Conversation {int(conversation_id)} deleted."
+
+    # refinement --------------------------------------------------------------------------------
+    def refine(self, prompt: str, action: str, model_id: str, request: gr.Request) -> dict:
+        """The rewritten prompt, an explanation and alternatives as plain data."""
+        with user_errors(), self._director(model_id) as director:
+            result = director.refine(prompt or "", action or "refine")
+            self.repo.record_event(user_of(request), "refine_prompt", {"action": result.action, "parsed": result.parsed})
+            return dataclasses.asdict(result)
+
+    def refine_step(self, prompt: str, action: str, model_id: str, versions: list[str] | None,
+                    request: gr.Request) -> tuple:
+        """Refinement panel: add the new version, show the word diff against the previous one."""
+        result = self.refine(prompt, action, model_id, request)
+        versions = [*(versions or [result["original"]]), result["refined_prompt"]]
+        explanation = result["explanation"] + ("" if result["parsed"] else "  \n(Shown as the model wrote it.)")
+        alternatives = "\n".join(f"{i}. {a}" for i, a in enumerate(result["alternatives"], 1))
+        return (versions, _numbered(versions), word_diff(versions[-2], versions[-1]), result["refined_prompt"],
+                explanation, alternatives)
+
+    @staticmethod
+    def reject(versions: list[str] | None) -> tuple:
+        versions = list(versions or [])
+        if len(versions) > 1:
+            versions.pop()
+        previous = versions[-2] if len(versions) > 1 else (versions[-1] if versions else "")
+        current = versions[-1] if versions else ""
+        return versions, _numbered(versions), word_diff(previous, current), current
+
+    def accept(self, candidate: str, conversation_id: float | None, request: gr.Request) -> tuple[str, str]:
+        with user_errors():
+            if not (candidate or "").strip():
+                raise ValueError("There is no refined prompt to accept yet.")
+            if conversation_id:
+                self.repo.set_final_prompt(user_of(request), int(conversation_id), candidate)
+            return candidate, "Accepted: it is now the working prompt."
+
+
+def _numbered(versions: list[str]) -> str:
+    return "\n".join(f"{'v' + str(i) if i else 'original'}: {v}" for i, v in enumerate(versions))
+
+
+__all__ = ["DirectorError", "DirectorHandler", "SERVER", "flatten"]
