@@ -9,7 +9,7 @@ DIFF_COLOURS = {"+": "#b6d7a8", "-": "#ea9999"}
 
 
 def build(demo: gr.Blocks, director: DirectorHandler, tabs: gr.Tabs, t2i_prompt: gr.Textbox) -> None:
-    conversation = gr.State(None)
+    conversation = gr.Number(None, visible=False, precision=0, label="Conversation id")  # in the API too
     versions = gr.State([])
     with gr.Row():
         with gr.Column(scale=1, min_width=220):

@@ -86,3 +86,16 @@ def test_text_to_image_shows_a_generated_image(page):
     page.locator("#t2i-info").get_by_text("image(s) in").wait_for(timeout=10_000)
     page.screenshot(path=str(ARTIFACTS / "text_to_image_result.png"), full_page=True)
     assert page.locator("#t2i-gallery img").count() >= 1
+
+
+def test_art_director_streams_an_answer(ctx, page):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.get_by_role("tab", name="Art director").click()
+    page.get_by_label("Model").last.fill("tiny-llm")  # the tiny test model: fast, random words
+    page.keyboard.press("Enter")
+    page.locator("#director-message textarea").fill("Which lighting suits a portrait?")
+    page.locator("#director-send").click()
+    page.locator("#director-stats").get_by_text("tokens/s").wait_for(timeout=60_000)
+    page.screenshot(path=str(ARTIFACTS / "director_answer.png"), full_page=True)
+    bubbles = page.locator("#director-chat .message")
+    assert bubbles.count() >= 2 and "Which lighting suits a portrait?" in page.locator("#director-chat").inner_text()
