@@ -122,7 +122,7 @@ def _spm_vocab() -> tuple[list[str], list[float], list[int]]:
 
 
 def build_tiny_gguf(path: Path, n_embd: int = 64, n_layer: int = 2, n_head: int = 4, n_head_kv: int = 2,
-                    n_ff: int = 128, n_ctx: int = 2048) -> Path:
+                    n_ff: int = 128, n_ctx: int = 2048, n_vocab: int = 0, f16: bool = False, tied: bool = False) -> Path:
     """A random Llama-architecture GGUF that llama.cpp loads and streams from.
 
     Dimension 0 of every token embedding is 1, so column 0 of the output matrix acts as a per-token
@@ -133,6 +133,10 @@ def build_tiny_gguf(path: Path, n_embd: int = 64, n_layer: int = 2, n_head: int 
 
     rng = np.random.default_rng(SEED)
     tokens, scores, types = _spm_vocab()
+    for i in range(n_vocab - len(tokens)):  # pad to a real model's vocabulary size (benchmarks)
+        tokens.append(f"<pad{i}>")
+        scores.append(-1.0)
+        types.append(gguf.TokenType.USER_DEFINED)
     n_vocab = len(tokens)
     head_dim = n_embd // n_head
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -147,7 +151,7 @@ def build_tiny_gguf(path: Path, n_embd: int = 64, n_layer: int = 2, n_head: int 
     w.add_rope_freq_base(10000.0)
     w.add_layer_norm_rms_eps(1e-5)
     w.add_vocab_size(n_vocab)
-    w.add_file_type(gguf.LlamaFileType.ALL_F32)
+    w.add_file_type(gguf.LlamaFileType.MOSTLY_F16 if f16 else gguf.LlamaFileType.ALL_F32)
     w.add_tokenizer_model("llama")
     w.add_token_list(tokens)
     w.add_token_scores(scores)
@@ -160,10 +164,10 @@ def build_tiny_gguf(path: Path, n_embd: int = 64, n_layer: int = 2, n_head: int 
     w.add_chat_template(CHAT_TEMPLATE)
 
     def rand(*shape: int) -> np.ndarray:
-        return (rng.standard_normal(shape) * 0.02).astype(np.float32)
+        return (rng.standard_normal(shape, dtype=np.float32) * 0.02).astype(np.float16 if f16 else np.float32)
 
     embd = rand(n_vocab, n_embd)
-    embd[:, 0] = 1.0
+    embd[:, 0] = 1.0  # norms below stay float32 either way
     w.add_tensor("token_embd.weight", embd)
     for i in range(n_layer):
         w.add_tensor(f"blk.{i}.attn_norm.weight", np.ones(n_embd, np.float32))
@@ -176,9 +180,10 @@ def build_tiny_gguf(path: Path, n_embd: int = 64, n_layer: int = 2, n_head: int 
         w.add_tensor(f"blk.{i}.ffn_up.weight", rand(n_ff, n_embd))
         w.add_tensor(f"blk.{i}.ffn_down.weight", rand(n_embd, n_ff))
     w.add_tensor("output_norm.weight", np.ones(n_embd, np.float32))
-    out = rand(n_vocab, n_embd)
-    out[:, 0] = [-5.0 if t != gguf.TokenType.NORMAL else 0.0 for t in types]
-    w.add_tensor("output.weight", out)
+    if not tied:  # tied (Llama 3.2): the output layer reuses token_embd, and the bias channel is lost
+        out = rand(n_vocab, n_embd)
+        out[:, 0] = [-5.0 if t != gguf.TokenType.NORMAL else 0.0 for t in types]
+        w.add_tensor("output.weight", out)
     w.write_header_to_file()
     w.write_kv_data_to_file()
     w.write_tensors_to_file()
