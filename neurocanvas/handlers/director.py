@@ -184,6 +184,13 @@ class DirectorHandler:
             self.repo.record_event(user_of(request), "refine_prompt", {"action": result.action, "parsed": result.parsed})
             return dataclasses.asdict(result)
 
+    def enhance(self, prompt: str, request: gr.Request) -> tuple[str, list[tuple[str, str | None]]]:
+        """Prompt lab's "Enhance with the art director": the LLM's refinement, changes marked like the rule-based one."""
+        result = self.refine(prompt, "refine", self.default_model(), request)
+        marked = [(text, "added" if tag == "+" else None) for text, tag in word_diff(result["original"], result["refined_prompt"])
+                  if tag != "-"]
+        return result["refined_prompt"], marked
+
     def refine_step(self, prompt: str, action: str, model_id: str, versions: list[str] | None,
                     request: gr.Request) -> tuple:
         """Refinement panel: add the new version, show the word diff against the previous one."""

@@ -41,6 +41,7 @@ def build_app(ctx: AppContext, warmup: bool = False) -> gr.Blocks:
     status = StatusHandler(ctx)
     prompt_lab = PromptLabHandler(ctx)
     models = ModelsHandler(ctx)
+    director = DirectorHandler(ctx)
     if warmup:
         threading.Thread(target=_quietly, args=(prompt_lab.analyzer,), daemon=True, name="warmup").start()
     with gr.Blocks(title="NeuroCanvas", analytics_enabled=False) as demo:
@@ -53,12 +54,12 @@ def build_app(ctx: AppContext, warmup: bool = False) -> gr.Blocks:
                                                      ctx.settings.heavy_concurrency)
             with gr.Tab("Prompt lab", id="prompt_lab"):
                 tab_placeholder.build(demo, status, "prompt_lab")
-                tab_prompt_lab.build(demo, prompt_lab)
+                tab_prompt_lab.build(demo, prompt_lab, director)
             with gr.Tab("Compare & vote", id="compare"):
                 tab_placeholder.build(demo, status, "compare")
             with gr.Tab("Art director", id="director"):
                 tab_placeholder.build(demo, status, "director")
-                tab_director.build(demo, DirectorHandler(ctx), tabs, t2i_prompt)
+                tab_director.build(demo, director, tabs, t2i_prompt)
             with gr.Tab("Profile", id="profile"):
                 tab_profile.build(demo, ProfileHandler(ctx), models)
     return demo

@@ -4,6 +4,7 @@ from __future__ import annotations
 import gradio as gr
 
 from neurocanvas.engines.prompt_analysis import CATEGORIES, MAX_CHARS
+from neurocanvas.handlers.director import DirectorHandler
 from neurocanvas.handlers.prompt_lab import HISTORY_COLUMNS, PromptLabHandler
 
 COUNT_JS = f"(p) => `${{(p || '').length}} / {MAX_CHARS} characters`"
@@ -11,7 +12,7 @@ CATEGORY_COLOURS = {"style": "#8e7cc3", "mood": "#e06666", "colour": "#f6b26b", 
                     "texture": "#93c47d", "composition": "#6fa8dc", "added": "#b6d7a8"}
 
 
-def build(demo: gr.Blocks, lab: PromptLabHandler) -> gr.Textbox:
+def build(demo: gr.Blocks, lab: PromptLabHandler, director: DirectorHandler) -> gr.Textbox:
     with gr.Row():
         with gr.Column(scale=3):
             prompt = gr.Textbox(label="Prompt", lines=3, max_lines=8, elem_id="prompt-lab-input",
@@ -20,6 +21,7 @@ def build(demo: gr.Blocks, lab: PromptLabHandler) -> gr.Textbox:
             with gr.Row():
                 analyze_btn = gr.Button("Analyse", variant="primary", elem_id="analyze-btn")
                 enhance_btn = gr.Button("Enhance")
+                enhance_llm_btn = gr.Button("Enhance with the art director")
                 seed = gr.Number(value=0, precision=0, label="Enhance seed", minimum=0, maximum=2**31 - 1)
             notes = gr.Markdown(elem_id="prompt-lab-notes")
             keywords = gr.HighlightedText(label="Keywords by category", color_map=CATEGORY_COLOURS,
@@ -59,6 +61,8 @@ def build(demo: gr.Blocks, lab: PromptLabHandler) -> gr.Textbox:
      .success(lab.render, analysis, widgets, queue=False)
      .success(lab.history, [search, favourites_only], history, queue=False))
     enhance_btn.click(lab.enhance, [prompt, seed], [enhanced, marked], api_name="enhance_prompt", queue=False)
+    enhance_llm_btn.click(director.enhance, prompt, [enhanced, marked], api_name="enhance_prompt_llm",
+                          concurrency_id="llm", concurrency_limit=1)
     use_enhanced.click(lambda text: text, enhanced, prompt, queue=False)
     styles.select(lab.add_style, [prompt, styles], prompt, queue=False)
 

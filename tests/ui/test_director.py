@@ -88,3 +88,9 @@ def test_delete_a_conversation(app):
     _, _, conversation, _ = chat(client, "to be deleted").result(timeout=60)
     assert "deleted" in client.predict(conversation, api_name="/director_delete")[2]
     assert client.predict(api_name="/director_conversations") == [] and Message.select().count() == 0
+
+
+def test_prompt_lab_enhance_with_the_art_director(app):
+    demo, client = app
+    text, marked = client.predict("a cat on a windowsill", api_name="/enhance_prompt_llm")
+    assert text and "".join(piece["token"] for piece in marked).split() == text.split()
