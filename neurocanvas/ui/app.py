@@ -54,7 +54,7 @@ def build_app(ctx: AppContext, warmup: bool = False) -> gr.Blocks:
                                                      ctx.settings.heavy_concurrency)
             with gr.Tab("Prompt lab", id="prompt_lab"):
                 tab_placeholder.build(demo, status, "prompt_lab")
-                tab_prompt_lab.build(demo, prompt_lab, director)
+                tab_prompt_lab.build(demo, prompt_lab, director, tabs, t2i_prompt)
             with gr.Tab("Compare & vote", id="compare"):
                 tab_placeholder.build(demo, status, "compare")
             with gr.Tab("Art director", id="director"):

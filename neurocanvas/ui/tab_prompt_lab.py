@@ -12,7 +12,8 @@ CATEGORY_COLOURS = {"style": "#8e7cc3", "mood": "#e06666", "colour": "#f6b26b", 
                     "texture": "#93c47d", "composition": "#6fa8dc", "added": "#b6d7a8"}
 
 
-def build(demo: gr.Blocks, lab: PromptLabHandler, director: DirectorHandler) -> gr.Textbox:
+def build(demo: gr.Blocks, lab: PromptLabHandler, director: DirectorHandler, tabs: gr.Tabs,
+          t2i_prompt: gr.Textbox) -> gr.Textbox:
     with gr.Row():
         with gr.Column(scale=3):
             prompt = gr.Textbox(label="Prompt", lines=3, max_lines=8, elem_id="prompt-lab-input",
@@ -53,6 +54,7 @@ def build(demo: gr.Blocks, lab: PromptLabHandler, director: DirectorHandler) -> 
                 with gr.Row():
                     favourite_btn = gr.Button("★ Favourite", size="sm")
                     unfavourite_btn = gr.Button("Remove ★", size="sm")
+                    send_btn = gr.Button("Send to Text to image", size="sm", elem_id="prompt-lab-send")
                 favourite_msg = gr.Markdown()
 
     widgets = [sentiment, keywords, concepts, mood, palette, styles, missing, notes]
@@ -80,6 +82,8 @@ def build(demo: gr.Blocks, lab: PromptLabHandler, director: DirectorHandler) -> 
         (button.click(fn, picked, favourite_msg, queue=False, api_visibility="private")
          .success(lab.history, [search, favourites_only], history, queue=False))
     gr.api(lab.set_favourite, api_name="favourite_prompt")
+    # the prompt box holds the picked history row, or the prompt with the suggested style just added
+    send_btn.click(lambda text: (text, gr.Tabs(selected="text_to_image")), prompt, [t2i_prompt, tabs], queue=False)
     return prompt
 
 

@@ -99,3 +99,15 @@ def test_art_director_streams_an_answer(ctx, page):
     page.screenshot(path=str(ARTIFACTS / "director_answer.png"), full_page=True)
     bubbles = page.locator("#director-chat .message")
     assert bubbles.count() >= 2 and "Which lighting suits a portrait?" in page.locator("#director-chat").inner_text()
+
+
+def test_a_history_prompt_goes_to_text_to_image(page):
+    page.get_by_role("tab", name="Prompt lab").click()
+    page.locator("#prompt-lab-input textarea").fill("a red fox in the snow")
+    page.locator("#analyze-btn").click()
+    page.get_by_text("a red fox in the snow").last.wait_for(timeout=60_000)  # saved in the history
+    page.get_by_role("radio", name="impressionism").click()  # a suggested style, added to the prompt
+    page.locator("#prompt-lab-send").click()
+    t2i = page.locator("#t2i-prompt textarea")
+    t2i.wait_for(timeout=10_000)
+    assert t2i.input_value() == "a red fox in the snow, impressionism"
