@@ -76,6 +76,13 @@ def load_style_features(spec: ModelSpec, path: Path, registry: Registry) -> Any:
         features.load_state_dict(state, strict=True)
         features.eval().requires_grad_(False)
         return features
+    if architecture == "efficientnet-lite0":
+        torch = _torch(registry)
+        from efficientnet_lite_pytorch import EfficientNet
+
+        model = EfficientNet.from_name("efficientnet-lite0", image_size=None)  # the default pads for 224 px only
+        model.load_state_dict(torch.load(str(path), map_location="cpu", weights_only=True), strict=True)
+        return model.eval().requires_grad_(False)
     raise RegistryError(f"{spec.name}: unknown feature architecture {architecture!r}.")
 
 

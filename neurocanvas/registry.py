@@ -388,19 +388,19 @@ class Registry:
         for sibling in wanted:
             url = hf_hub_url(source["repo"], sibling.rfilename, revision=info.sha, endpoint=self.hub_endpoint)
             base = done
-            _fetch(url, folder / sibling.rfilename, sibling.size, sibling.lfs.sha256 if sibling.lfs else None,
+            fetch_file(url, folder / sibling.rfilename, sibling.size, sibling.lfs.sha256 if sibling.lfs else None,
                    headers, lambda n, base=base: progress and progress(base + n, total, spec.name), spec.name)
             done += sibling.size or 0
         return [s.rfilename for s in wanted], info.sha or ""
 
     def _pull_url(self, spec: ModelSpec, folder: Path, progress: Progress | None) -> list[str]:
         source = spec.source
-        _fetch(source["url"], folder / source["filename"], None, source["sha256"], {},
+        fetch_file(source["url"], folder / source["filename"], None, source["sha256"], {},
                lambda n: progress and progress(n, max(n, int(spec.size_mb * 1e6)), spec.name), spec.name)
         return [source["filename"]]
 
 
-def _fetch(url: str, target: Path, size: int | None, sha256: str | None, headers: dict,
+def fetch_file(url: str, target: Path, size: int | None, sha256: str | None, headers: dict,
            on_bytes: Callable[[int], object], name: str, attempts: int = 3) -> None:
     """Download one file to `<target>.part`, resuming it with an HTTP Range request, then check and rename.
 

@@ -6,7 +6,7 @@ from neurocanvas.handlers.common import user_errors
 
 # tab key -> (title, task whose model the tab runs, issue that builds its engine or "" once built)
 TABS = {
-    "style_transfer": ("Style transfer", "style-features", "#4"),
+    "style_transfer": ("Style transfer", "style-features", ""),
     "prompt_lab": ("Prompt lab", "embeddings", ""),
     "compare": ("Compare & vote", "ranking", "#7"),
     "director": ("Art director", "llm", ""),

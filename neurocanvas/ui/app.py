@@ -13,7 +13,15 @@ from neurocanvas.handlers.profile import ProfileHandler
 from neurocanvas.handlers.status import StatusHandler
 from neurocanvas.handlers.prompt_lab import PromptLabHandler
 from neurocanvas.handlers.text_to_image import TextToImageHandler
-from neurocanvas.ui import tab_director, tab_placeholder, tab_profile, tab_prompt_lab, tab_text_to_image
+from neurocanvas.handlers.style_transfer import StyleTransferHandler
+from neurocanvas.ui import (
+    tab_director,
+    tab_placeholder,
+    tab_profile,
+    tab_prompt_lab,
+    tab_style_transfer,
+    tab_text_to_image,
+)
 
 log = logging.getLogger(__name__)
 HEAVY = "heavy"  # the concurrency_id every model-running event shares
@@ -49,6 +57,7 @@ def build_app(ctx: AppContext, warmup: bool = False) -> gr.Blocks:
         with gr.Tabs() as tabs:
             with gr.Tab("Style transfer", id="style_transfer"):
                 tab_placeholder.build(demo, status, "style_transfer")
+                tab_style_transfer.build(demo, StyleTransferHandler(ctx), HEAVY, ctx.settings.heavy_concurrency)
             with gr.Tab("Text to image", id="text_to_image"):
                 t2i_prompt = tab_text_to_image.build(demo, TextToImageHandler(ctx), models, HEAVY,
                                                      ctx.settings.heavy_concurrency)

@@ -1,0 +1,41 @@
+"""Style transfer tab: photo, up to three styles with weights, strength, size, steps, colours, Stop."""
+from __future__ import annotations
+
+import gradio as gr
+
+from neurocanvas.handlers.style_transfer import NONE, QUICK, StyleTransferHandler
+
+
+def build(demo: gr.Blocks, style: StyleTransferHandler, heavy: str, heavy_limit: int) -> None:
+    with gr.Row():
+        with gr.Column(scale=2):
+            content = gr.Image(label="Your photo", type="filepath", sources=["upload", "clipboard"], height=260,
+                               elem_id="style-content")
+            with gr.Row():
+                preset_a = gr.Dropdown(style.preset_choices(), value="starry-night", label="Style", scale=3)
+                weight_a = gr.Slider(0, 1, value=1.0, step=0.05, label="Weight", scale=1)
+            with gr.Row():
+                preset_b = gr.Dropdown(style.preset_choices(), value=NONE, label="Mix with", scale=3)
+                weight_b = gr.Slider(0, 1, value=0.5, step=0.05, label="Weight", scale=1)
+            with gr.Row():
+                own = gr.Image(label="Or your own style image", type="filepath", height=120, scale=3)
+                own_weight = gr.Slider(0, 1, value=1.0, step=0.05, label="Weight", scale=1)
+            with gr.Row():
+                strength = gr.Slider(0.1, 5, value=1.0, step=0.1, label="Strength")
+                size = gr.Slider(256, 1024, value=512, step=32, label="Size (long side, px)")
+            with gr.Row():
+                steps = gr.Slider(20, 600, value=135, step=5, label="Quality (steps)")
+                keep = gr.Checkbox(label="Keep the photo's colours")
+            method = gr.Dropdown(style.method_choices(), value=QUICK, label="Method", allow_custom_value=True)
+            with gr.Row():
+                run = gr.Button("Restyle", variant="primary", elem_id="style-run")
+                stop = gr.Button("Stop", variant="stop")
+        with gr.Column(scale=3):
+            preview = gr.Image(label="Live preview", type="pil", height=256, interactive=False, format="png")
+            result = gr.Image(label="Result", type="filepath", interactive=False, format="png",
+                              buttons=["download", "fullscreen"], elem_id="style-result")
+            info = gr.Markdown(elem_id="style-info")
+    job = run.click(style.restyle, [content, preset_a, weight_a, preset_b, weight_b, own, own_weight, strength, size,
+                                    steps, keep, method], [result, preview, info], api_name="style_transfer",
+                    concurrency_id=heavy, concurrency_limit=heavy_limit)
+    stop.click(None, None, None, cancels=[job], queue=False)
