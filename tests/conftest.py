@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import socket
+from pathlib import Path
 
 # Before any Hugging Face import: no test may reach the real hub. A closed local port fails at once;
 # pull tests pass their own fake hub's URL explicitly.
@@ -30,9 +31,13 @@ def tiny_built(tmp_path_factory):
     return build_all(tmp_path_factory.mktemp("tiny-models"))
 
 
+SHARED_STYLES = Path(__file__).resolve().parents[2] / "shared" / "styles"  # ten public-domain paintings
+
+
 @pytest.fixture
 def settings(tmp_path) -> Settings:
-    return Settings(data_dir=tmp_path / "data", models_dir=tmp_path / "models", port=free_port(), threads=1)
+    return Settings(data_dir=tmp_path / "data", models_dir=tmp_path / "models", port=free_port(), threads=1,
+                    styles_dir=SHARED_STYLES)
 
 
 @pytest.fixture

@@ -1,0 +1,94 @@
+"""Style transfer through the client API (the tiny VGG keeps it fast; quality is tested on EfficientNet)."""
+import time
+
+import pytest
+from gradio_client import handle_file
+from PIL import Image
+
+from neurocanvas.store.images import read_png_meta
+from neurocanvas.store.tables import Generation, Image as ImageRow
+
+
+@pytest.fixture
+def photo(tmp_path):
+    from skimage import data
+
+    path = tmp_path / "coffee.png"
+    Image.fromarray(data.coffee()).save(path)
+    return str(path)
+
+
+def restyle(client, photo, **change):
+    values = dict(content=handle_file(photo), preset_a="the-scream", weight_a=1.0, preset_b="none", weight_b=0.5,
+                  own=None, own_weight=1.0, strength=1.0, size=256, steps=20, keep=False, method="tiny-vgg")
+    values.update(change)
+    return client.predict(*values.values(), api_name="/style_transfer")
+
+
+def test_restyle_saves_the_result_with_its_settings(ctx, app, photo):
+    demo, client = app
+    result, preview, info = restyle(client, photo, preset_b="udnie", weight_b=0.5)
+    assert Image.open(result).size == (256, 171) and "style loss fell" in info
+    job = Generation.get()
+    assert job.kind == "style_transfer" and job.status == "done"
+    meta = read_png_meta(ctx.repo.image_path(ImageRow.get()))
+    assert meta["styles"] == ["the-scream", "udnie"] and meta["weights"] == [1.0, 0.5] and meta["size"] == 256
+
+
+def test_own_style_image(app, photo, tmp_path):
+    demo, client = app
+    own = tmp_path / "own.png"
+    Image.new("RGB", (64, 64), "purple").save(own)
+    result, _, _ = restyle(client, photo, preset_a="none", own=handle_file(str(own)), keep=True)
+    assert Image.open(result).mode == "RGB" and ImageRow.select().count() == 1
+
+
+def test_stop_cancels_and_saves_nothing(app, photo):
+    demo, client = app
+    job = client.submit(*[handle_file(photo), "the-scream", 1.0, "none", 0.5, None, 1.0, 1.0, 512, 600, False,
+                          "tiny-vgg"], api_name="/style_transfer")
+    deadline = time.time() + 60
+    while time.time() < deadline and not any(o and "Step" in str(o[2]) for o in job.outputs()):
+        time.sleep(0.02)
+    job.cancel()
+    deadline = time.time() + 20
+    while time.time() < deadline and Generation.get().status == "running":
+        time.sleep(0.05)
+    assert Generation.get().status == "cancelled"
+    time.sleep(0.5)
+    assert ImageRow.select().count() == 0
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"content": None}, "Upload a photo"),
+    ({"preset_a": "none"}, "at least one style"),
+    ({"weight_a": 0.0}, "at least one above zero"),
+    ({"method": "nope"}, "Unknown model 'nope'"),
+    ({"method": "vgg19"}, "python -m neurocanvas pull vgg19"),
+])
+def test_bad_input_changes_nothing(app, photo, change, message):
+    demo, client = app
+    with pytest.raises(Exception, match=message):
+        restyle(client, photo, **change)
+    assert Generation.select().count() == 0 and ImageRow.select().count() == 0
+
+
+def test_a_corrupt_upload_is_refused(app, tmp_path, photo):
+    demo, client = app
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(open(photo, "rb").read()[:300])
+    with pytest.raises(Exception, match="The photo is not a readable image file"):
+        restyle(client, str(broken))
+    assert Generation.select().count() == 0
+
+
+def test_missing_preset_without_network_says_how_to_fix_it(ctx, app, photo, monkeypatch):
+    demo, client = app
+    import neurocanvas.style_presets as presets
+
+    real = presets.load_presets()
+    monkeypatch.setattr(presets, "load_presets", lambda: {**real, "udnie": {**real["udnie"], "file": "not-here.jpg",
+                                                                              "url": "http://127.0.0.1:9/udnie.jpg"}})
+    with pytest.raises(Exception, match="--styles-dir"):
+        restyle(client, photo, preset_a="udnie")
+    assert Generation.select().count() == 0
