@@ -111,3 +111,19 @@ def test_a_history_prompt_goes_to_text_to_image(page):
     t2i = page.locator("#t2i-prompt textarea")
     t2i.wait_for(timeout=10_000)
     assert t2i.input_value() == "a red fox in the snow, impressionism"
+
+
+def test_style_transfer_shows_a_result(page, tmp_path):
+    from skimage import data
+    from PIL import Image
+
+    photo = tmp_path / "coffee.png"
+    Image.fromarray(data.coffee()).save(photo)
+    page.get_by_role("tab", name="Style transfer").click()
+    page.locator("#style-content input[type=file]").set_input_files(str(photo))
+    page.get_by_label("Method").fill("tiny-vgg")  # the tiny test network keeps this fast
+    page.keyboard.press("Enter")
+    page.locator("#style-run").click()
+    page.locator("#style-info").get_by_text("Saved to the gallery").wait_for(timeout=90_000)
+    page.locator("#style-result img").first.wait_for(timeout=10_000)
+    page.screenshot(path=str(ARTIFACTS / "style_transfer_result.png"), full_page=True)
