@@ -13,10 +13,10 @@ import time
 from pathlib import Path
 
 import neurocanvas  # noqa: F401  (thread and environment defaults before torch)
-from bench import bench_app, bench_director, bench_prompt_lab, bench_text_to_image
+from bench import bench_app, bench_director, bench_prompt_lab, bench_style_transfer, bench_text_to_image
 
 SECTIONS = {"app": bench_app.run, "prompt_lab": bench_prompt_lab.run, "text_to_image": bench_text_to_image.run,
-            "director": bench_director.run}
+            "director": bench_director.run, "style_transfer": bench_style_transfer.run}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
             records.append({"section": name, **r.as_dict()})
     print(f"{'measurement':<52} {'median':>10} {'unit':<4} {'runs':>4}  ratio")
     for r in records:
-        ratio = f"{r['ratio']:.1f}x vs {r['baseline']}" if r["ratio"] else ""
+        ratio = f"{r['ratio']:.2f}x vs {r['baseline']}" if r["ratio"] else ""
         print(f"{r['name']:<52} {r['median']:>10.3f} {r['unit']:<4} {r['runs']:>4}  {ratio}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"machine": platform.processor() or platform.machine(), "python": sys.version.split()[0],
