@@ -17,6 +17,16 @@ import pytest  # noqa: E402
 from neurocanvas.config import Settings  # noqa: E402
 
 
+def wait_until(condition, timeout: float = 30, interval: float = 0.02) -> bool:
+    """Poll until condition() is true or the timeout passes; returns the last answer."""
+    import time
+
+    deadline = time.time() + timeout
+    while not condition() and time.time() < deadline:
+        time.sleep(interval)
+    return bool(condition())
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

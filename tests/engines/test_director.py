@@ -14,17 +14,8 @@ from neurocanvas.engines.director import (
     word_diff,
 )
 from neurocanvas.handlers.director import PRESETS_DIR
-from neurocanvas.registry import Registry, load_catalog
-from tests.fixtures import install_tiny_models
 
 TEMPLATES = json.loads((PRESETS_DIR / "director.json").read_text())
-
-
-@pytest.fixture(scope="module")
-def registry(tmp_path_factory, tiny_built):
-    r = Registry(load_catalog(), tmp_path_factory.mktemp("models"), threads=1)
-    install_tiny_models(r, tiny_built)
-    return r
 
 
 @pytest.fixture(scope="module")

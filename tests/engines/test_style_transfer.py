@@ -21,8 +21,6 @@ from neurocanvas.engines.style_transfer import (
     load_image,
     resize_long_side,
 )
-from neurocanvas.registry import Registry, load_catalog
-from tests.fixtures import install_tiny_models
 
 STYLES = Path(__file__).resolve().parents[3] / "shared" / "styles"
 
@@ -32,13 +30,6 @@ def shared_style(name: str) -> Image.Image:
     if not path.is_file():
         pytest.fail(f"The shared test paintings are missing: {path} (../shared/styles beside the checkout).")
     return Image.open(path).convert("RGB")
-
-
-@pytest.fixture(scope="module")
-def registry(tmp_path_factory, tiny_built):
-    r = Registry(load_catalog(), tmp_path_factory.mktemp("models"), threads=2)
-    install_tiny_models(r, tiny_built)
-    return r
 
 
 @pytest.fixture(scope="module")

@@ -5,14 +5,10 @@ import numpy as np
 import pytest
 
 from neurocanvas.engines.text_to_image import Cancelled, InvalidRequest, Request, TextToImage, check_inputs
-from neurocanvas.registry import Registry, load_catalog
-from tests.fixtures import install_tiny_models
 
 
 @pytest.fixture(scope="module")
-def engine(tmp_path_factory, tiny_built):
-    registry = Registry(load_catalog(), tmp_path_factory.mktemp("models"), threads=1)
-    install_tiny_models(registry, tiny_built)
+def engine(registry):
     return TextToImage(registry.get("tiny-sd"))
 
 

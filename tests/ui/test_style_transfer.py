@@ -7,6 +7,7 @@ from PIL import Image
 
 from neurocanvas.store.images import read_png_meta
 from neurocanvas.store.tables import Generation, Image as ImageRow
+from tests.conftest import wait_until
 
 
 @pytest.fixture
@@ -47,14 +48,9 @@ def test_stop_cancels_and_saves_nothing(app, photo):
     demo, client = app
     job = client.submit(*[handle_file(photo), "the-scream", 1.0, "none", 0.5, None, 1.0, 1.0, 512, 600, False,
                           "tiny-vgg"], api_name="/style_transfer")
-    deadline = time.time() + 60
-    while time.time() < deadline and not any(o and "Step" in str(o[2]) for o in job.outputs()):
-        time.sleep(0.02)
+    wait_until(lambda: any(o and "Step" in str(o[2]) for o in job.outputs()), timeout=60)
     job.cancel()
-    deadline = time.time() + 20
-    while time.time() < deadline and Generation.get().status == "running":
-        time.sleep(0.05)
-    assert Generation.get().status == "cancelled"
+    assert wait_until(lambda: Generation.get().status == "cancelled")
     time.sleep(0.5)
     assert ImageRow.select().count() == 0
 

@@ -8,6 +8,7 @@ from PIL import Image, PngImagePlugin
 
 from neurocanvas.store.images import read_png_meta
 from neurocanvas.store.tables import Generation, Image as ImageRow
+from tests.conftest import wait_until
 
 FORM = dict(prompt="a fox, art", negative="blurry", model="tiny-sd", steps=2, guidance=0.0, width=64, height=64,
             seed=42, batch=1, scheduler="default", tiny_vae=True)
@@ -59,14 +60,9 @@ def test_same_request_returns_the_stored_images_at_once(app):
 def test_stop_cancels_the_job_and_saves_nothing(app):
     demo, client = app
     job = client.submit(*{**FORM, "steps": 8, "batch": 8, "width": 128, "height": 128}.values(), api_name="/text_to_image")
-    deadline = time.time() + 30
-    while time.time() < deadline and not any("step" in str(o[2]) for o in job.outputs() if o):
-        time.sleep(0.02)
+    wait_until(lambda: any("step" in str(o[2]) for o in job.outputs() if o))
     job.cancel()
-    deadline = time.time() + 30
-    while time.time() < deadline and Generation.get().status == "running":
-        time.sleep(0.05)
-    assert Generation.get().status == "cancelled"
+    assert wait_until(lambda: Generation.get().status == "cancelled")
     time.sleep(1.0)  # the worker stops at its next step
     assert ImageRow.select().count() == 0
 
