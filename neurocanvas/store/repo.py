@@ -14,6 +14,7 @@ from neurocanvas.store import images as image_files
 from neurocanvas.store.db import StoreError
 from neurocanvas.store.tables import (
     GENERATION_STATUSES,
+    ArmStat,
     Conversation,
     Message,
     Event,
@@ -252,6 +253,57 @@ class Repo:
     @_guard
     def delete_conversation(self, user: str | None, conversation_id: int) -> None:
         self._conversation(user, conversation_id).delete_instance(recursive=True)
+
+    # feedback and preferences ------------------------------------------------------------------
+    ONCE_PER_IMAGE = ("like", "favourite", "share", "download", "rating")
+
+    @_guard
+    def record_feedback(self, user: str | None, image_id: int, kind: str, value: float,
+                        reward: float) -> tuple[Feedback, bool]:
+        """One like/favourite/share/download per image and user (a rating is replaced); returns (row, new?)."""
+        with self.db.atomic():
+            image = self.image(user, image_id)
+            owner = self.user(user)
+            if kind in self.ONCE_PER_IMAGE:
+                existing = Feedback.get_or_none((Feedback.user == owner) & (Feedback.image == image) & (Feedback.kind == kind))
+                if existing is not None:
+                    if kind == "rating" and existing.value != value:
+                        existing.value, existing.reward = value, reward
+                        existing.save()
+                        return existing, True
+                    return existing, False
+            if kind == "favourite":
+                image.favourite = True
+                image.save()
+            return Feedback.create(user=owner, image=image, kind=kind, value=value, reward=reward), True
+
+    @_guard
+    def arm_states(self, user: str | None, algorithm: str, family: str) -> dict[str, dict]:
+        rows = ArmStat.select().where((ArmStat.user == self.user(user)) & (ArmStat.algorithm == algorithm)
+                                      & (ArmStat.family == family))
+        return {r.arm: {"pulls": r.pulls, "reward_sum": r.reward_sum, "alpha": r.alpha, "beta": r.beta} for r in rows}
+
+    @_guard
+    def save_arm(self, user: str | None, algorithm: str, family: str, arm: str, state: dict) -> None:
+        with self.db.atomic():
+            row, _ = ArmStat.get_or_create(user=self.user(user), algorithm=algorithm, family=family, arm=arm[:128])
+            row.pulls, row.reward_sum, row.alpha, row.beta = (state["pulls"], state["reward_sum"], state["alpha"],
+                                                              state["beta"])
+            row.updated_at = now()
+            row.save()
+
+    @_guard
+    def feedback_by_model(self, user: str | None) -> list[tuple[str, int, float]]:
+        """(model, feedback count, mean reward) of the user's images, for the preferences chart."""
+        return list(Feedback.select(Image.model_id, pw.fn.COUNT(Feedback.id), pw.fn.AVG(Feedback.reward))
+                    .join(Image).where((Feedback.user == self.user(user)) & (Image.model_id != ""))
+                    .group_by(Image.model_id).order_by(pw.fn.AVG(Feedback.reward).desc()).tuples())
+
+    @_guard
+    def reward_by_algorithm(self) -> list[tuple[str, int, float]]:
+        """Across users: (algorithm, users, total reward) from the arm statistics, for the A/B report."""
+        return list(ArmStat.select(ArmStat.algorithm, pw.fn.COUNT(pw.fn.DISTINCT(ArmStat.user)), pw.fn.SUM(ArmStat.reward_sum))
+                    .group_by(ArmStat.algorithm).tuples())
 
     # events and statistics ---------------------------------------------------------------------
     @_guard

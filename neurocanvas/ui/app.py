@@ -9,6 +9,7 @@ import gradio as gr
 from neurocanvas.context import AppContext
 from neurocanvas.handlers.director import DirectorHandler
 from neurocanvas.handlers.models import ModelsHandler
+from neurocanvas.handlers.preferences import PreferencesHandler
 from neurocanvas.handlers.profile import ProfileHandler
 from neurocanvas.handlers.status import StatusHandler
 from neurocanvas.handlers.prompt_lab import PromptLabHandler
@@ -70,7 +71,7 @@ def build_app(ctx: AppContext, warmup: bool = False) -> gr.Blocks:
                 tab_placeholder.build(demo, status, "director")
                 tab_director.build(demo, director, tabs, t2i_prompt)
             with gr.Tab("Profile", id="profile"):
-                tab_profile.build(demo, ProfileHandler(ctx), models)
+                tab_profile.build(demo, ProfileHandler(ctx), models, PreferencesHandler(ctx))
     return demo
 
 

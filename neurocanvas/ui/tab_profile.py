@@ -4,10 +4,11 @@ from __future__ import annotations
 import gradio as gr
 
 from neurocanvas.handlers.models import COLUMNS, ModelsHandler
+from neurocanvas.handlers.preferences import PreferencesHandler
 from neurocanvas.handlers.profile import ProfileHandler
 
 
-def build(demo: gr.Blocks, profile: ProfileHandler, models: ModelsHandler) -> None:
+def build(demo: gr.Blocks, profile: ProfileHandler, models: ModelsHandler, prefs: PreferencesHandler) -> None:
     with gr.Tab("Stats"):
         stats = gr.JSON(label="Your statistics")
         gr.Button("Refresh").click(profile.profile, None, stats, api_name="profile", queue=False)
@@ -15,6 +16,31 @@ def build(demo: gr.Blocks, profile: ProfileHandler, models: ModelsHandler) -> No
         page = gr.Number(value=1, precision=0, minimum=1, label="Page")
         gallery = gr.Gallery(label="Your images", columns=6, height="auto")
         gr.Button("Show").click(profile.gallery, page, gallery, api_name="gallery", queue=False)
+        with gr.Row():
+            image_id = gr.Number(label="Image id (click an image)", precision=0, elem_id="feedback-image")
+            stars = gr.Radio([1, 2, 3, 4, 5], label="Rating", elem_id="feedback-stars")
+        with gr.Row():
+            reactions = {kind: gr.Button(label, size="sm") for kind, label in
+                         (("like", "Like"), ("favourite", "★ Favourite"), ("share", "Share"), ("download", "Download"))}
+        thanks = gr.Markdown(elem_id="feedback-result")
+        gallery.select(_image_id, None, image_id, queue=False)
+        stars.select(_rate(prefs), [image_id, stars], thanks, queue=False)
+        for kind, button in reactions.items():
+            button.click(_reaction(prefs, kind), image_id, thanks, queue=False)
+        gr.api(prefs.feedback, api_name="feedback")
+    with gr.Tab("Preferences"):
+        chart = gr.BarPlot(x="model", y="mean reward", title="Your reactions by model", y_lim=[-1, 1])
+        recommendation = gr.JSON(label="Recommended for you")
+        with gr.Row():
+            algorithm = gr.Radio(["epsilon_greedy", "ucb1", "thompson"], label="Learning algorithm")
+            epsilon = gr.Slider(0, 1, value=0.1, step=0.05, label="Epsilon (epsilon-greedy)")
+        algorithm_msg = gr.Markdown()
+        report = gr.Dataframe(headers=["algorithm", "users", "total reward"], label="All users: reward by algorithm")
+        refresh = gr.Button("Refresh")
+        refresh.click(prefs.preferences, None, chart, queue=False, api_name="preferences")
+        refresh.click(prefs.recommend, None, recommendation, queue=False, api_name="recommend")
+        refresh.click(prefs.report, None, report, queue=False, api_name="algorithm_report")
+        algorithm.select(prefs.set_algorithm, [algorithm, epsilon], algorithm_msg, queue=False, api_name="set_algorithm")
     with gr.Tab("Models"):
         table = gr.Dataframe(headers=COLUMNS, value=models.models(), interactive=False, wrap=True, label="Catalog")
         with gr.Row():
@@ -32,3 +58,23 @@ def build(demo: gr.Blocks, profile: ProfileHandler, models: ModelsHandler) -> No
 
     demo.load(profile.profile, None, stats, queue=False)
     demo.load(profile.settings, None, settings, queue=False)
+
+
+def _image_id(evt: gr.SelectData) -> int | None:
+    """Gallery captions start with '#<id>'."""
+    caption = (evt.value or {}).get("caption") or ""
+    return int(caption[1:].split(" ")[0]) if caption.startswith("#") else None
+
+
+def _rate(prefs: PreferencesHandler):
+    def rate(image_id: float, stars: float, request: gr.Request) -> str:
+        return prefs.feedback(image_id, "rating", stars, request)
+
+    return rate
+
+
+def _reaction(prefs: PreferencesHandler, kind: str):
+    def react(image_id: float, request: gr.Request) -> str:
+        return prefs.feedback(image_id, kind, 0, request)
+
+    return react

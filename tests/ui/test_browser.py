@@ -127,3 +127,15 @@ def test_style_transfer_shows_a_result(page, tmp_path):
     page.locator("#style-info").get_by_text("Saved to the gallery").wait_for(timeout=90_000)
     page.locator("#style-result img").first.wait_for(timeout=10_000)
     page.screenshot(path=str(ARTIFACTS / "style_transfer_result.png"), full_page=True)
+
+
+def test_feedback_from_the_gallery(ctx, page):
+    from PIL import Image
+
+    ctx.repo.save_image(None, None, Image.new("RGB", (64, 64), "teal"), {"prompt": "teal"}, model_id="tiny-sd", seed=3)
+    page.get_by_role("tab", name="Profile").click()
+    page.get_by_role("tab", name="Gallery").click()
+    page.get_by_role("button", name="Show").click()
+    page.locator(".thumbnail-item, button.thumbnail-item, .gallery-item").first.click(timeout=15_000)
+    page.get_by_role("button", name="Like").click()
+    page.locator("#feedback-result").get_by_text("like recorded").wait_for(timeout=15_000)
