@@ -4,11 +4,12 @@ from __future__ import annotations
 from neurocanvas.context import AppContext
 from neurocanvas.handlers.common import user_errors
 
-# tab key -> (title, task whose model the tab runs, issue that builds its engine or "" once built)
+# tab key -> (title, task whose model the tab runs, what is not built yet or "")
 TABS = {
     "style_transfer": ("Style transfer", "style-features", ""),
     "prompt_lab": ("Prompt lab", "embeddings", ""),
-    "compare": ("Compare & vote", "ranking", "#7"),
+    "compare": ("Compare & vote", "ranking",
+                "CLIP ranking and automatic multi-model generation are not built yet (issue #7)"),
     "director": ("Art director", "llm", ""),
 }
 
@@ -21,12 +22,12 @@ class StatusHandler:
         with user_errors():
             if tab not in TABS:
                 raise ValueError(f"Unknown tab {tab!r}.")
-            title, task, issue = TABS[tab]
+            title, task, missing = TABS[tab]
             installed = self.registry.first_installed(task)
             if installed:
                 models = f"model ready: {self.registry.spec(installed).name}."
             else:
                 default = self.registry.specs(task)[0].id
                 models = f"no model installed: run `{self.registry.install_command(default)}` or use Profile → Models."
-            engine = f"this tab's engine is not built yet (issue {issue}); " if issue else ""
+            engine = f"{missing}; " if missing else ""
             return f"**{title}**: {engine}{models}"

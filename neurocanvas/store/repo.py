@@ -15,6 +15,7 @@ from neurocanvas.store.db import StoreError
 from neurocanvas.store.tables import (
     GENERATION_STATUSES,
     ArmStat,
+    Rating,
     Conversation,
     Message,
     Event,
@@ -304,6 +305,28 @@ class Repo:
         """Across users: (algorithm, users, total reward) from the arm statistics, for the A/B report."""
         return list(ArmStat.select(ArmStat.algorithm, pw.fn.COUNT(pw.fn.DISTINCT(ArmStat.user)), pw.fn.SUM(ArmStat.reward_sum))
                     .group_by(ArmStat.algorithm).tuples())
+
+    # ratings from votes (Elo) ------------------------------------------------------------------
+    @_guard
+    def ratings(self, user: str | None, family: str, overall: bool = False) -> dict[str, tuple[float, int]]:
+        """item -> (rating, games), the user's own or (overall=True) everyone's."""
+        owner = Rating.user.is_null() if overall else (Rating.user == self.user(user))
+        return {r.item: (r.rating, r.games) for r in Rating.select().where(owner & (Rating.family == family))}
+
+    @_guard
+    def save_ratings(self, user: str | None, family: str, mine: dict[str, float], everyone: dict[str, float],
+                     played: list[str]) -> None:
+        """Both tables of ratings in one transaction; `played` items each count one more game."""
+        owner = self.user(user)
+        with self.db.atomic():
+            for who, values in ((owner, mine), (None, everyone)):
+                for item, rating in values.items():
+                    where = (Rating.user.is_null() if who is None else (Rating.user == who)) & \
+                            (Rating.family == family) & (Rating.item == item)
+                    row = Rating.get_or_none(where) or Rating(user=who, family=family, item=item[:128])
+                    row.rating = rating
+                    row.games += 1 if item in played else 0
+                    row.save()
 
     # events and statistics ---------------------------------------------------------------------
     @_guard

@@ -7,6 +7,7 @@ import threading
 import gradio as gr
 
 from neurocanvas.context import AppContext
+from neurocanvas.handlers.compare import CompareHandler
 from neurocanvas.handlers.director import DirectorHandler
 from neurocanvas.handlers.models import ModelsHandler
 from neurocanvas.handlers.preferences import PreferencesHandler
@@ -16,6 +17,7 @@ from neurocanvas.handlers.prompt_lab import PromptLabHandler
 from neurocanvas.handlers.text_to_image import TextToImageHandler
 from neurocanvas.handlers.style_transfer import StyleTransferHandler
 from neurocanvas.ui import (
+    tab_compare,
     tab_director,
     tab_placeholder,
     tab_profile,
@@ -51,6 +53,8 @@ def build_app(ctx: AppContext, warmup: bool = False) -> gr.Blocks:
     prompt_lab = PromptLabHandler(ctx)
     models = ModelsHandler(ctx)
     director = DirectorHandler(ctx)
+    profile = ProfileHandler(ctx)
+    preferences = PreferencesHandler(ctx)
     if warmup:
         threading.Thread(target=_quietly, args=(prompt_lab.analyzer,), daemon=True, name="warmup").start()
     with gr.Blocks(title="NeuroCanvas", analytics_enabled=False) as demo:
@@ -67,11 +71,12 @@ def build_app(ctx: AppContext, warmup: bool = False) -> gr.Blocks:
                 tab_prompt_lab.build(demo, prompt_lab, director, tabs, t2i_prompt)
             with gr.Tab("Compare & vote", id="compare"):
                 tab_placeholder.build(demo, status, "compare")
+                tab_compare.build(demo, CompareHandler(ctx, preferences), profile)
             with gr.Tab("Art director", id="director"):
                 tab_placeholder.build(demo, status, "director")
                 tab_director.build(demo, director, tabs, t2i_prompt)
             with gr.Tab("Profile", id="profile"):
-                tab_profile.build(demo, ProfileHandler(ctx), models, PreferencesHandler(ctx))
+                tab_profile.build(demo, profile, models, preferences)
     return demo
 
 

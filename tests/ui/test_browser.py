@@ -139,3 +139,18 @@ def test_feedback_from_the_gallery(ctx, page):
     page.locator(".thumbnail-item, button.thumbnail-item, .gallery-item").first.click(timeout=15_000)
     page.get_by_role("button", name="Like").click()
     page.locator("#feedback-result").get_by_text("like recorded").wait_for(timeout=15_000)
+
+
+def test_compare_and_vote(ctx, page):
+    from PIL import Image
+
+    ids = [ctx.repo.save_image(None, None, Image.new("RGB", (64, 64), c), {"prompt": c}, model_id=m, seed=1).id
+           for c, m in (("red", "tiny-sd"), ("blue", "lcm"))]
+    page.get_by_role("tab", name="Compare & vote").click()
+    page.locator("#compare-ids textarea, #compare-ids input").first.fill(f"{ids[0]}, {ids[1]}")
+    page.locator("#compare-run").click()
+    page.locator("#compare-gallery img").nth(1).wait_for(timeout=15_000)
+    page.locator("#compare-winner input").fill(str(ids[1]))
+    page.locator("#compare-vote").click()
+    page.locator("#compare-voted").get_by_text(f"Voted for image #{ids[1]}").wait_for(timeout=15_000)
+    page.screenshot(path=str(ARTIFACTS / "compare_vote.png"), full_page=True)

@@ -1,0 +1,122 @@
+"""Compare & vote: 2-4 of the user's images side by side; a vote updates Elo ratings and teaches the bandits."""
+from __future__ import annotations
+
+import io
+import json
+import re
+import time
+
+import gradio as gr
+from PIL import Image as PILImage
+
+from neurocanvas.context import AppContext
+from neurocanvas.handlers.common import user_errors, user_of
+from neurocanvas.handlers.preferences import PreferencesHandler
+from neurocanvas.personalize import elo
+from neurocanvas.store.images import read_png_meta, write_atomic
+from neurocanvas.store.tables import Generation
+
+LEADERBOARD = ["family", "item", "your rating", "your games", "overall rating", "overall games"]
+
+
+def parse_ids(text: str | list | None) -> list[int]:
+    """'12, 15 18' -> [12, 15, 18]; 2-4 different images."""
+    values = text if isinstance(text, list) else re.findall(r"-?\d+", str(text or ""))
+    ids = [int(v) for v in values]
+    if len(ids) != len(set(ids)):
+        raise ValueError("The same image appears twice: compare different images.")
+    if not 2 <= len(ids) <= 4:
+        raise ValueError(f"Compare 2 to 4 images, not {len(ids)}.")
+    return ids
+
+
+class CompareHandler:
+    def __init__(self, ctx: AppContext, prefs: PreferencesHandler) -> None:
+        self.repo = ctx.repo
+        self.prefs = prefs
+
+    def _images(self, user: str, ids: list[int]) -> list:
+        rows = [self.repo.image(user, i) for i in ids]  # NotFound for a missing or foreign image
+        for row in rows:
+            generation = Generation.get_or_none(Generation.id == row.generation_id) if row.generation_id else None
+            if generation is not None and generation.status != "done":
+                raise ValueError(f"Image #{row.id} belongs to a job that did not finish ({generation.status}).")
+        return rows
+
+    def _describe(self, row) -> dict:
+        meta = read_png_meta(self.repo.image_path(row))
+        generation = Generation.get_or_none(Generation.id == row.generation_id) if row.generation_id else None
+        seconds = json.loads(generation.timings).get("total") if generation is not None else None
+        return {"id": row.id, "model": row.model_id, "seed": row.seed, "size": f"{row.width}x{row.height}",
+                "clip_score": row.clip_score, "seconds": seconds, "styles": meta.get("styles"),
+                "steps": meta.get("num_inference_steps", meta.get("steps")), "prompt": meta.get("prompt", "")}
+
+    def compare(self, ids: str, request: gr.Request) -> tuple[list, list[dict]]:
+        """The images side by side with their model, settings, time and CLIP score."""
+        with user_errors():
+            rows = self._images(user_of(request), parse_ids(ids))
+            details = [self._describe(r) for r in rows]
+            gallery = [(str(self.repo.image_path(r)), f"#{d['id']} · {d['model'] or 'image'} · seed {d['seed']}"
+                        + (f" · {d['seconds']:.1f} s" if d["seconds"] else "")) for r, d in zip(rows, details)]
+            return gallery, details
+
+    def vote(self, ids: str, winner: float, request: gr.Request) -> tuple[str, list[list]]:
+        """The winner beats every other image shown: Elo for models (and styles), per user and overall."""
+        user = user_of(request)
+        with user_errors():
+            id_list = parse_ids(ids)
+            if int(winner or 0) not in id_list:
+                raise ValueError(f"Vote for one of the images compared ({', '.join(map(str, id_list))}).")
+            rows = {r.id: r for r in self._images(user, id_list)}
+            best = rows[int(winner)]
+            others = [rows[i] for i in id_list if i != best.id]
+            families = {"model": (best.model_id, [o.model_id for o in others])}
+            for family, (win, losers) in families.items():
+                losers = [l for l in losers if l]
+                if not win or not losers:
+                    continue
+                mine = {k: v for k, (v, _) in self.repo.ratings(user, family).items()}
+                everyone = {k: v for k, (v, _) in self.repo.ratings(user, family, overall=True).items()}
+                mine, everyone = elo.vote(mine, win, losers), elo.vote(everyone, win, losers)
+                played = [win, *losers]
+                self.repo.save_ratings(user, family, {k: mine[k] for k in played}, {k: everyone[k] for k in played}, played)
+            self.repo.record_event(user, "vote", {"winner": best.id, "others": [o.id for o in others]})
+            self.prefs.feedback(best.id, "vote", 1, request)
+            for other in others:
+                self.prefs.feedback(other.id, "vote", -1, request)
+            return f"Voted for image #{best.id}.", self.leaderboard(request)
+
+    def leaderboard(self, request: gr.Request) -> list[list]:
+        user = user_of(request)
+        with user_errors():
+            table = []
+            for family in ("model", "style"):
+                mine = self.repo.ratings(user, family)
+                everyone = self.repo.ratings(user, family, overall=True)
+                for item in sorted(set(mine) | set(everyone), key=lambda i: -(mine.get(i) or everyone[i])[0]):
+                    your, overall = mine.get(item, (None, 0)), everyone.get(item, (None, 0))
+                    table.append([family, item, your[0] and round(your[0], 1), your[1],
+                                  overall[0] and round(overall[0], 1), overall[1]])
+            return table
+
+    def export(self, ids: str, request: gr.Request) -> list[str]:
+        """One grid PNG of the compared images and a JSON of their details, saved with the user's images."""
+        user = user_of(request)
+        with user_errors():
+            rows = self._images(user, parse_ids(ids))
+            details = [self._describe(r) for r in rows]
+            tiles = [PILImage.open(self.repo.image_path(r)).convert("RGB") for r in rows]
+            height = max(t.height for t in tiles)
+            grid = PILImage.new("RGB", (sum(t.width for t in tiles), height), "white")
+            x = 0
+            for tile in tiles:
+                grid.paste(tile, (x, 0))
+                x += tile.width
+            buffer = io.BytesIO()
+            grid.save(buffer, format="PNG")
+            stamp = time.strftime("%Y%m%d-%H%M%S")
+            folder = f"u{self.repo.user(user).id}/exports"
+            png = write_atomic(self.repo.images_dir, f"{folder}/compare-{stamp}.png", buffer.getvalue())
+            data = json.dumps({"images": details, "exported_at": stamp}, indent=1).encode()
+            meta = write_atomic(self.repo.images_dir, f"{folder}/compare-{stamp}.json", data)
+            return [str(png), str(meta)]

@@ -1,0 +1,76 @@
+"""Compare & vote through the client API: side by side, Elo from votes, export, and refusals."""
+import json
+
+import pytest
+from PIL import Image
+
+from neurocanvas.personalize.elo import update
+from neurocanvas.store.tables import Feedback, Rating
+
+
+def images(ctx, models=("tiny-sd", "lcm", "sdxs"), user=None):
+    gen = ctx.repo.create_generation(user, "text_to_image", prompt="a fox")
+    ctx.repo.set_generation_status(user, gen.id, "done", timings={"total": 1.5})
+    return [ctx.repo.save_image(user, gen.id, Image.new("RGB", (16, 16), c), {"prompt": "a fox", "seed": i},
+                                model_id=m, seed=i).id
+            for i, (m, c) in enumerate(zip(models, ("red", "green", "blue", "white")))]
+
+
+def test_compare_shows_details(ctx, app):
+    demo, client = app
+    ids = images(ctx)
+    gallery, details = client.predict(", ".join(map(str, ids)), api_name="/compare")
+    assert len(gallery) == 3 and [d["model"] for d in details] == ["tiny-sd", "lcm", "sdxs"]
+    assert details[0]["seconds"] == 1.5 and details[0]["prompt"] == "a fox" and "clip_score" in details[0]
+
+
+def test_a_vote_updates_elo_per_user_and_overall(ctx, app):
+    demo, client = app
+    a, b = images(ctx, models=("tiny-sd", "lcm"))
+    message, board = client.predict(f"{a} {b}", b, api_name="/vote")
+    assert f"#{b}" in message
+    rows = {(r[0], r[1]): r for r in board["data"]}
+    assert rows[("model", "lcm")][2] == 1016.0 and rows[("model", "tiny-sd")][2] == 984.0
+    assert rows[("model", "lcm")][4] == 1016.0 and rows[("model", "lcm")][5] == 1  # overall too
+    client.predict(f"{a} {b}", b, api_name="/vote")  # again: 1016 vs 984
+    expected_winner, _ = update(1016.0, 984.0)
+    assert Rating.get((Rating.item == "lcm") & Rating.user.is_null()).rating == pytest.approx(expected_winner)
+    assert Feedback.select().where(Feedback.kind == "vote").count() == 4  # +1 and -1 per vote
+
+
+def test_export_writes_a_grid_and_its_json(ctx, app):
+    demo, client = app
+    ids = images(ctx)
+    png, meta = client.predict(",".join(map(str, ids)), api_name="/export_comparison")
+    assert Image.open(png).size == (48, 16)
+    assert [d["id"] for d in json.load(open(meta))["images"]] == ids
+
+
+@pytest.mark.parametrize("pick, message", [
+    (lambda ids: (str(ids[0]), ids[0]), "Compare 2 to 4 images, not 1"),
+    (lambda ids: (",".join(map(str, ids + [ids[0], ids[1]])), ids[0]), "appears twice"),
+    (lambda ids: ("1 2 3 4 5", 1), "Compare 2 to 4 images, not 5"),
+    (lambda ids: (f"{ids[0]} {ids[1]}", ids[2]), "Vote for one of the images compared"),
+    (lambda ids: (f"{ids[0]} 9999", ids[0]), "No image 9999"),
+])
+def test_bad_votes_change_no_rating(ctx, app, pick, message):
+    demo, client = app
+    ids = images(ctx)
+    text, winner = pick(ids)
+    with pytest.raises(Exception, match=message):
+        client.predict(text, winner, api_name="/vote")
+    assert Rating.select().count() == 0
+
+
+def test_someone_elses_or_an_unfinished_jobs_image_is_refused(ctx, app):
+    demo, client = app
+    mine = images(ctx, models=("tiny-sd", "lcm"))
+    theirs = images(ctx, models=("tiny-sd", "lcm"), user="someone-else")
+    with pytest.raises(Exception, match="No image"):
+        client.predict(f"{mine[0]} {theirs[0]}", mine[0], api_name="/vote")
+    stopped = ctx.repo.create_generation(None, "text_to_image")
+    row = ctx.repo.save_image(None, stopped.id, Image.new("RGB", (8, 8)), {"prompt": "x"}, model_id="sdxs")
+    ctx.repo.set_generation_status(None, stopped.id, "cancelled")
+    with pytest.raises(Exception, match="did not finish"):
+        client.predict(f"{mine[0]} {row.id}", mine[0], api_name="/vote")
+    assert Rating.select().count() == 0
