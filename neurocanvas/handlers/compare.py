@@ -10,6 +10,7 @@ import gradio as gr
 from PIL import Image as PILImage
 
 from neurocanvas.context import AppContext
+from neurocanvas.engines.ranking import ClipRanker
 from neurocanvas.handlers.common import user_errors, user_of
 from neurocanvas.handlers.preferences import PreferencesHandler
 from neurocanvas.personalize import elo
@@ -32,6 +33,7 @@ def parse_ids(text: str | list | None) -> list[int]:
 
 class CompareHandler:
     def __init__(self, ctx: AppContext, prefs: PreferencesHandler) -> None:
+        self.registry = ctx.registry
         self.repo = ctx.repo
         self.prefs = prefs
 
@@ -51,13 +53,37 @@ class CompareHandler:
                 "clip_score": row.clip_score, "seconds": seconds, "styles": meta.get("styles"),
                 "steps": meta.get("num_inference_steps", meta.get("steps")), "prompt": meta.get("prompt", "")}
 
+    def _rank(self, user: str, rows: list, details: list[dict]) -> tuple[list, list[dict], str]:
+        """Score each image against its prompt with the installed CLIP model and sort best first."""
+        model_id = self.registry.first_installed("ranking")
+        if model_id is None:
+            return rows, details, (f"Shown unranked: no CLIP model is installed. Run "
+                                   f"`{self.registry.install_command('clip-vit-b-32')}` or use Profile → Models.")
+        missing = [i for i, d in enumerate(details) if d["clip_score"] is None]
+        if missing:
+            with self.registry.use(model_id) as clip:
+                scores = ClipRanker(clip).scores([PILImage.open(self.repo.image_path(rows[i])) for i in missing],
+                                                 [details[i]["prompt"] for i in missing])
+            for i, score in zip(missing, scores):
+                details[i]["clip_score"] = score
+                self.repo.set_clip_score(user, rows[i].id, score)
+        order = sorted(range(len(rows)), key=lambda i: -details[i]["clip_score"])
+        for rank, i in enumerate(order, start=1):
+            details[i]["rank"] = rank
+        return [rows[i] for i in order], [details[i] for i in order], f"Ranked by {self.registry.spec(model_id).name}."
+
     def compare(self, ids: str, request: gr.Request) -> tuple[list, list[dict]]:
-        """The images side by side with their model, settings, time and CLIP score."""
+        """The images side by side with their model, settings, time and CLIP score, best match first."""
+        user = user_of(request)
         with user_errors():
-            rows = self._images(user_of(request), parse_ids(ids))
-            details = [self._describe(r) for r in rows]
+            rows = self._images(user, parse_ids(ids))
+            rows, details, note = self._rank(user, rows, [self._describe(r) for r in rows])
+            for d in details:
+                d["ranking"] = note
             gallery = [(str(self.repo.image_path(r)), f"#{d['id']} · {d['model'] or 'image'} · seed {d['seed']}"
-                        + (f" · {d['seconds']:.1f} s" if d["seconds"] else "")) for r, d in zip(rows, details)]
+                        + (f" · {d['seconds']:.1f} s" if d["seconds"] else "")
+                        + (f" · CLIP {d['clip_score']:.3f}" if d["clip_score"] is not None else ""))
+                       for r, d in zip(rows, details)]
             return gallery, details
 
     def vote(self, ids: str, winner: float, request: gr.Request) -> tuple[str, list[list]]:

@@ -9,7 +9,7 @@ TABS = {
     "style_transfer": ("Style transfer", "style-features", ""),
     "prompt_lab": ("Prompt lab", "embeddings", ""),
     "compare": ("Compare & vote", "ranking",
-                "CLIP ranking and automatic multi-model generation are not built yet (issue #7)"),
+                "automatic multi-model generation is not built yet (issue #7)"),
     "director": ("Art director", "llm", ""),
 }
 

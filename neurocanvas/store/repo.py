@@ -202,6 +202,10 @@ class Repo:
             raise NotFound(f"No image {image_id} in your gallery.")
         return row
 
+    @_guard
+    def set_clip_score(self, user: str | None, image_id: int, score: float) -> None:
+        Image.update(clip_score=score).where((Image.id == image_id) & (Image.user == self.user(user))).execute()
+
     def image_path(self, row: Image) -> Path:
         return self.images_dir / row.path
 

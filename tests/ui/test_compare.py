@@ -20,8 +20,8 @@ def test_compare_shows_details(ctx, app):
     demo, client = app
     ids = images(ctx)
     gallery, details = client.predict(", ".join(map(str, ids)), api_name="/compare")
-    assert len(gallery) == 3 and [d["model"] for d in details] == ["tiny-sd", "lcm", "sdxs"]
-    assert details[0]["seconds"] == 1.5 and details[0]["prompt"] == "a fox" and "clip_score" in details[0]
+    assert len(gallery) == 3 and {d["id"]: d["model"] for d in details} == dict(zip(ids, ["tiny-sd", "lcm", "sdxs"]))
+    assert all(d["seconds"] == 1.5 and d["prompt"] == "a fox" and d["clip_score"] is not None for d in details)
 
 
 def test_a_vote_updates_elo_per_user_and_overall(ctx, app):
@@ -74,3 +74,27 @@ def test_someone_elses_or_an_unfinished_jobs_image_is_refused(ctx, app):
     with pytest.raises(Exception, match="did not finish"):
         client.predict(f"{mine[0]} {row.id}", mine[0], api_name="/vote")
     assert Rating.select().count() == 0
+
+
+def test_images_are_ranked_by_clip_best_first(ctx, app):
+    from neurocanvas.engines.ranking import ClipRanker
+
+    demo, client = app
+    ids = images(ctx, models=("tiny-sd", "lcm", "sdxs", "sd21"))
+    gallery, details = client.predict(" ".join(map(str, ids)), api_name="/compare")
+    clip = ctx.registry.get("tiny-clip")
+    expected = ClipRanker(clip).scores([Image.open(ctx.repo.image_path(ctx.repo.image(None, i))) for i in ids],
+                                       ["a fox"] * 4)
+    by_id = dict(zip(ids, expected))
+    assert [d["id"] for d in details] == sorted(ids, key=lambda i: -by_id[i])  # best match first
+    assert [d["rank"] for d in details] == [1, 2, 3, 4] and details[0]["ranking"].startswith("Ranked by")
+    assert all(abs(d["clip_score"] - by_id[d["id"]]) < 1e-3 for d in details)
+    assert ctx.repo.image(None, ids[0]).clip_score is not None  # stored for next time
+
+
+def test_without_clip_images_are_shown_unranked_with_the_pull_command(ctx, app):
+    demo, client = app
+    ctx.registry.catalog = {k: v for k, v in ctx.registry.catalog.items() if k != "tiny-clip"}
+    ids = images(ctx)
+    _, details = client.predict(" ".join(map(str, ids)), api_name="/compare")
+    assert [d["id"] for d in details] == ids and "python -m neurocanvas pull clip-vit-b-32" in details[0]["ranking"]
