@@ -10,10 +10,9 @@ import resource
 import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-from bench.common import Result
+from bench.common import Result, timed
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -77,12 +76,7 @@ def worker(name: str, runs: int, size_override: int = 0) -> dict:
     engine = TextToImage(pipe)  # pipe's own VAE is already the tiny one
     request = Request(prompt="a lighthouse on a cliff at dusk, oil painting", num_inference_steps=steps,
                       guidance_scale=guidance, width=size, height=size, seed=1, tiny_vae=False)
-    engine(request)  # warm-up
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        engine(request)
-        times.append(time.perf_counter() - started)
+    times = timed(lambda: engine(request), runs)  # one warm-up run first
     return {"times": times, "peak_rss_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2}
 
 
@@ -99,15 +93,8 @@ def baseline_worker(runs: int, size: int = 512) -> dict:
         hidden = text()
         step = lambda: pipe.unet(latents, 500, encoder_hidden_states=hidden)  # noqa: E731
         decode = lambda: pipe.vae.decode(latents[:1] / pipe.vae.config.scaling_factor)  # noqa: E731
-        parts = {}
-        for part, fn in (("text", text), ("step", step), ("decode", decode)):
-            fn()
-            samples = []
-            for _ in range(runs):
-                started = time.perf_counter()
-                fn()
-                samples.append(time.perf_counter() - started)
-            parts[part] = statistics.median(samples)
+        parts = {part: statistics.median(timed(fn, runs)) for part, fn in
+                 (("text", text), ("step", step), ("decode", decode))}
     return {"parts": parts, "peak_rss_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2}
 
 
