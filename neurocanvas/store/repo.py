@@ -1,6 +1,7 @@
 """Every query of the studio. Each public method takes the user's name and touches only that user's rows."""
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
 import logging
@@ -187,13 +188,51 @@ class Repo:
 
     @_guard
     def images(self, user: str | None, page: int = 1, per_page: int = 24, favourites: bool = False,
-               model_id: str = "") -> list[Image]:
+               model_id: str = "", kind: str = "", since: dt.datetime | None = None, until: dt.datetime | None = None,
+               sort: str = "newest") -> list[Image]:
+        """A page of the user's gallery: filters by model, tab (job kind), date range and favourites; sorted by
+        date, by the user's rating or by CLIP score."""
         q = Image.select().where((Image.user == self.user(user)) & Image.deleted_at.is_null())
         if favourites:
             q = q.where(Image.favourite == True)  # noqa: E712
         if model_id:
             q = q.where(Image.model_id == model_id)
-        return list(q.order_by(Image.created_at.desc(), Image.id.desc()).paginate(max(page, 1), per_page))
+        if kind:
+            q = q.join(Generation, on=(Image.generation == Generation.id)).where(Generation.kind == kind)
+        if since:
+            q = q.where(Image.created_at >= since)
+        if until:
+            q = q.where(Image.created_at < until)
+        if sort == "rating":
+            rating = (Feedback.select(pw.fn.AVG(Feedback.value)).where((Feedback.image == Image.id)
+                                                                         & (Feedback.kind == "rating")))
+            order = [pw.fn.COALESCE(rating, 0).desc(), Image.id.desc()]
+        elif sort == "clip":
+            order = [pw.fn.COALESCE(Image.clip_score, -2).desc(), Image.id.desc()]
+        elif sort == "oldest":
+            order = [Image.created_at.asc(), Image.id.asc()]
+        elif sort == "newest":
+            order = [Image.created_at.desc(), Image.id.desc()]
+        else:
+            raise ValueError(f"Unknown sort {sort!r}: newest, oldest, rating or clip.")
+        return list(q.order_by(*order).paginate(max(page, 1), per_page))
+
+    @_guard
+    def delete_image(self, user: str | None, image_id: int) -> Image:
+        """Hidden at once, kept on disk and in the table so that Undo can bring it back."""
+        row = self.image(user, image_id)
+        row.deleted_at = now()
+        row.save()
+        return row
+
+    @_guard
+    def restore_image(self, user: str | None, image_id: int) -> Image:
+        row = Image.get_or_none((Image.id == image_id) & (Image.user == self.user(user)) & Image.deleted_at.is_null(False))
+        if row is None:
+            raise NotFound(f"No deleted image {image_id} to restore.")
+        row.deleted_at = None
+        row.save()
+        return row
 
     @_guard
     def image(self, user: str | None, image_id: int) -> Image:

@@ -23,11 +23,7 @@ def build(demo: gr.Blocks, compare: CompareHandler, profile: ProfileHandler) -> 
     board = gr.Dataframe(headers=LEADERBOARD, label="Leaderboard (Elo)", interactive=False)
     with gr.Accordion("Your recent images", open=False):
         recent = gr.Gallery(columns=8, height="auto")
-
-        def first_page(request: gr.Request) -> list:
-            return profile.gallery(1, request)
-
-        gr.Button("Show", size="sm").click(first_page, None, recent, queue=False)
+        gr.Button("Show", size="sm").click(profile.first_page, None, recent, queue=False)
 
     show.click(compare.compare, ids, [side_by_side, details], api_name="compare", queue=False)
     side_by_side.select(_picked_id, None, winner, queue=False)

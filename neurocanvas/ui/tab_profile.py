@@ -5,7 +5,7 @@ import gradio as gr
 
 from neurocanvas.handlers.models import COLUMNS, ModelsHandler
 from neurocanvas.handlers.preferences import PreferencesHandler
-from neurocanvas.handlers.profile import ProfileHandler
+from neurocanvas.handlers.profile import FORMATS, KINDS, SORTS, ProfileHandler
 
 
 def build(demo: gr.Blocks, profile: ProfileHandler, models: ModelsHandler, prefs: PreferencesHandler) -> None:
@@ -13,21 +13,41 @@ def build(demo: gr.Blocks, profile: ProfileHandler, models: ModelsHandler, prefs
         stats = gr.JSON(label="Your statistics")
         gr.Button("Refresh").click(profile.profile, None, stats, api_name="profile", queue=False)
     with gr.Tab("Gallery"):
-        page = gr.Number(value=1, precision=0, minimum=1, label="Page")
-        gallery = gr.Gallery(label="Your images", columns=6, height="auto")
-        gr.Button("Show").click(profile.gallery, page, gallery, api_name="gallery", queue=False)
+        with gr.Row():
+            page = gr.Number(value=1, precision=0, minimum=1, label="Page", scale=1)
+            model = gr.Textbox(label="Model id", placeholder="all", scale=2)
+            kind = gr.Dropdown([(v, k) for k, v in KINDS.items()], value="", label="Tab", scale=2)
+            favourites = gr.Checkbox(label="Favourites only", scale=1)
+        with gr.Row():
+            since = gr.Textbox(label="From (YYYY-MM-DD)", scale=1)
+            until = gr.Textbox(label="Until (YYYY-MM-DD)", scale=1)
+            sort = gr.Radio(SORTS, value="newest", label="Sort", scale=2)
+        gallery = gr.Gallery(label="Your images", columns=6, height="auto", elem_id="profile-gallery")
+        gr.Button("Show").click(profile.gallery, [page, model, kind, favourites, since, until, sort], gallery,
+                                api_name="gallery", queue=False)
         with gr.Row():
             image_id = gr.Number(label="Image id (click an image)", precision=0, elem_id="feedback-image")
             stars = gr.Radio([1, 2, 3, 4, 5], label="Rating", elem_id="feedback-stars")
         with gr.Row():
             reactions = {kind: gr.Button(label, size="sm") for kind, label in
-                         (("like", "Like"), ("favourite", "★ Favourite"), ("share", "Share"), ("download", "Download"))}
+                         (("like", "Like"), ("favourite", "★ Favourite"), ("share", "Share"))}
+        with gr.Row():
+            fmt = gr.Radio(list(FORMATS), value="PNG", label="Download as", scale=2)
+            download = gr.Button("Download", size="sm", scale=1)
+            delete = gr.Button("Delete", size="sm", variant="stop", scale=1)
+            undo = gr.Button("Undo delete", size="sm", scale=1)
+        file = gr.File(label="Download", interactive=False)
+        last_deleted = gr.State(None)
         thanks = gr.Markdown(elem_id="feedback-result")
         gallery.select(_image_id, None, image_id, queue=False)
         stars.select(_rate(prefs), [image_id, stars], thanks, queue=False)
-        for kind, button in reactions.items():
-            button.click(_reaction(prefs, kind), image_id, thanks, queue=False)
+        for reaction, button in reactions.items():
+            button.click(_reaction(prefs, reaction), image_id, thanks, queue=False)
         gr.api(prefs.feedback, api_name="feedback")
+        download.click(profile.download, [image_id, fmt], file, api_name="download_image", queue=False).success(
+            _reaction(prefs, "download"), image_id, thanks, queue=False)
+        delete.click(profile.delete, image_id, [thanks, last_deleted], api_name="delete_image", queue=False)
+        undo.click(profile.restore, last_deleted, thanks, api_name="restore_image", queue=False)
     with gr.Tab("Preferences"):
         chart = gr.BarPlot(x="model", y="mean reward", title="Your reactions by model", y_lim=[-1, 1])
         recommendation = gr.JSON(label="Recommended for you")

@@ -146,3 +146,20 @@ def test_a_batch_is_saved_whole_or_not_at_all(repo, monkeypatch):
         repo.save_images(None, gen.id, [(red(), {"seed": s}, "m", s) for s in range(3)])
     assert repo.generation_images(None, gen.id) == []
     assert [p for p in repo.images_dir.rglob("*") if p.is_file()] == []
+
+
+def test_gallery_pages_stay_indexed_at_ten_thousand_images(repo):
+    from neurocanvas.store.tables import Image as Row
+    from neurocanvas.store.tables import now
+
+    owner = repo.user("ann")
+    stamp = now()
+    with repo.db.atomic():
+        Row.insert_many([{"user": owner.id, "path": f"x/{i}.png", "width": 8, "height": 8, "sha256": "0" * 64,
+                          "created_at": stamp} for i in range(10_000)]).execute()
+    page = repo.images("ann", page=200, per_page=24)
+    assert len(page) == 24 and page[0].id == 10_000 - 199 * 24
+    sql, params = (Row.select().where((Row.user == owner) & Row.deleted_at.is_null())
+                   .order_by(Row.created_at.desc()).limit(24).sql())
+    plan = " ".join(str(r) for r in repo.db.execute_sql("EXPLAIN QUERY PLAN " + sql, params).fetchall())
+    assert "image_gallery" in plan  # the migration-2 index serves filter and order

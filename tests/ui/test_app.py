@@ -34,7 +34,7 @@ def test_profile_gallery_models_and_settings(ctx, app):
     ctx.repo.save_image(None, None, Image.new("RGB", (8, 8), "red"), {"prompt": "red"}, model_id="tiny-sd", seed=3)
     profile = client.predict(api_name="/profile")
     assert profile["user"] == "local" and profile["images"] == 1
-    gallery = client.predict(1, api_name="/gallery")
+    gallery = client.predict(1, "", "", False, "", "", "newest", api_name="/gallery")
     assert len(gallery) == 1 and "seed 3" in gallery[0]["caption"]
     rows = client.predict(api_name="/models")
     states = {row[0]: row[3] for row in rows["data"]}
@@ -48,7 +48,7 @@ def test_bad_input_gets_a_clear_message(app):
     with pytest.raises(Exception, match="Unknown model 'nope'"):
         client.predict("nope", api_name="/pull_model")
     with pytest.raises(Exception, match="less than minimum value 1"):
-        client.predict(-3, api_name="/gallery")
+        client.predict(-3, "", "", False, "", "", "newest", api_name="/gallery")
 
 
 def test_pull_model_through_the_api_with_progress(ctx, tiny_built):

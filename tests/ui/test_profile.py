@@ -1,0 +1,77 @@
+"""The Profile gallery through the client API: filters, sort, delete with undo, downloads."""
+import pytest
+from PIL import Image
+
+from neurocanvas.store.tables import Feedback
+
+
+def add(ctx, model, kind="text_to_image", colour="red", user=None):
+    gen = ctx.repo.create_generation(user, kind)
+    ctx.repo.set_generation_status(user, gen.id, "done")
+    return ctx.repo.save_image(user, gen.id, Image.new("RGB", (16, 16), colour), {"prompt": colour}, model_id=model, seed=1)
+
+
+def ids(gallery):
+    return [int(item["caption"][1:].split(" ")[0]) for item in gallery]
+
+
+def show(client, **change):
+    values = dict(page=1, model="", kind="", favourites=False, since="", until="", sort="newest")
+    values.update(change)
+    return ids(client.predict(*values.values(), api_name="/gallery"))
+
+
+def test_filters_and_sorting(ctx, app):
+    demo, client = app
+    a, b, c = add(ctx, "tiny-sd"), add(ctx, "lcm"), add(ctx, "efficientnet-lite0", kind="style_transfer")
+    assert show(client) == [c.id, b.id, a.id] and show(client, sort="oldest") == [a.id, b.id, c.id]
+    assert show(client, model="lcm") == [b.id]
+    assert show(client, kind="style_transfer") == [c.id]
+    client.predict(a.id, "favourite", 0, api_name="/feedback")
+    assert show(client, favourites=True) == [a.id]
+    client.predict(b.id, "rating", 5, api_name="/feedback")
+    client.predict(c.id, "rating", 2, api_name="/feedback")
+    assert show(client, sort="rating") == [b.id, c.id, a.id]
+    ctx.repo.set_clip_score(None, a.id, 0.9)
+    assert show(client, sort="clip")[0] == a.id
+    assert show(client, since="2000-01-01", until="2999-01-01") == [c.id, b.id, a.id]
+    assert show(client, until="2000-01-01") == []
+
+
+def test_delete_and_undo(ctx, app):
+    demo, client = app
+    image = add(ctx, "tiny-sd")
+    message = client.predict(image.id, api_name="/delete_image")
+    assert "deleted" in message and show(client) == []
+    assert ctx.repo.image_path(image).is_file()  # nothing is lost until the user leaves it deleted
+    # gradio_client keeps the session's state: Undo restores the last deleted image
+    assert "is back" in client.predict(api_name="/restore_image")
+    assert show(client) == [image.id]
+
+
+def test_download_in_three_formats_counts_as_a_download(ctx, app):
+    demo, client = app
+    image = add(ctx, "tiny-sd")
+    for fmt, pil in (("PNG", "PNG"), ("JPEG", "JPEG"), ("WebP", "WEBP")):
+        path = client.predict(image.id, fmt, api_name="/download_image")
+        assert Image.open(path).format == pil
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"since": "yesterday"}, "From must be a date like 2026-11-25"),
+    ({"sort": "random"}, "not in the list of choices"),  # Gradio refuses it before the handler
+])
+def test_bad_gallery_queries(app, change, message):
+    demo, client = app
+    with pytest.raises(Exception, match=message):
+        show(client, **change)
+
+
+def test_someone_elses_image_cannot_be_deleted_or_downloaded(ctx, app):
+    demo, client = app
+    theirs = add(ctx, "tiny-sd", user="someone-else")
+    with pytest.raises(Exception, match="No image"):
+        client.predict(theirs.id, api_name="/delete_image")
+    with pytest.raises(Exception, match="No image"):
+        client.predict(theirs.id, "PNG", api_name="/download_image")
+    assert Feedback.select().count() == 0
