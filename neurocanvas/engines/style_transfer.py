@@ -40,10 +40,7 @@ def load_image(source: Any, what: str = "image") -> Image.Image:
             width, height = probe.size
             if width * height > MAX_PIXELS:
                 raise InvalidImage(f"The {what} is too large: {width}x{height} pixels, over {MAX_PIXELS // 1_000_000} megapixels.")
-            image = probe.copy() if probe.mode != "P" else probe.convert("RGBA")
-            image.load()
-            exif_source = probe
-            image = ImageOps.exif_transpose(image) if exif_source.getexif() else image
+            image = ImageOps.exif_transpose(probe)  # decodes into a new image, turned as the camera meant
     except Image.DecompressionBombError as exc:
         raise InvalidImage(f"The {what} is too large: over {MAX_PIXELS // 1_000_000} megapixels (or a decompression bomb).") from exc
     except InvalidImage:

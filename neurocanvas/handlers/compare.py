@@ -15,7 +15,6 @@ from neurocanvas.handlers.common import user_errors, user_of
 from neurocanvas.handlers.preferences import PreferencesHandler
 from neurocanvas.personalize import elo
 from neurocanvas.store.images import read_png_meta, write_atomic
-from neurocanvas.store.tables import Generation
 
 LEADERBOARD = ["family", "item", "your rating", "your games", "overall rating", "overall games"]
 
@@ -40,14 +39,14 @@ class CompareHandler:
     def _images(self, user: str, ids: list[int]) -> list:
         rows = [self.repo.image(user, i) for i in ids]  # NotFound for a missing or foreign image
         for row in rows:
-            generation = Generation.get_or_none(Generation.id == row.generation_id) if row.generation_id else None
+            generation = self.repo.image_generation(row)
             if generation is not None and generation.status != "done":
                 raise ValueError(f"Image #{row.id} belongs to a job that did not finish ({generation.status}).")
         return rows
 
     def _describe(self, row) -> dict:
         meta = read_png_meta(self.repo.image_path(row))
-        generation = Generation.get_or_none(Generation.id == row.generation_id) if row.generation_id else None
+        generation = self.repo.image_generation(row)
         seconds = json.loads(generation.timings).get("total") if generation is not None else None
         return {"id": row.id, "model": row.model_id, "seed": row.seed, "size": f"{row.width}x{row.height}",
                 "clip_score": row.clip_score, "seconds": seconds, "styles": meta.get("styles"),

@@ -11,7 +11,6 @@ import gradio as gr
 from neurocanvas.context import AppContext
 from neurocanvas.handlers.common import user_errors, user_of
 from neurocanvas.personalize import bandits, rewards
-from neurocanvas.store.tables import Generation
 from neurocanvas.style_presets import load_presets
 
 
@@ -54,10 +53,9 @@ class PreferencesHandler:
                 self.repo.save_arm(user, algorithm, family, arm, dataclasses.asdict(state[arm]))
             return f"Thanks: {kind} recorded for image #{int(image_id)} (reward {score:+.1f})."
 
-    @staticmethod
-    def _arms_of(image) -> list[tuple[str, str]]:
+    def _arms_of(self, image) -> list[tuple[str, str]]:
         arms = [("model", image.model_id)] if image.model_id else []
-        generation = Generation.get_or_none(Generation.id == image.generation_id) if image.generation_id else None
+        generation = self.repo.image_generation(image)
         if generation is not None and generation.kind == "style_transfer":
             arms += [("style", s) for s in json.loads(generation.params).get("styles", []) if s != "own image"]
         return arms

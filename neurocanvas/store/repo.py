@@ -82,6 +82,13 @@ class Repo:
             row.save()
         return settings
 
+    def _owned(self, table: type[pw.Model], user: str | None, row_id: int, missing: str, *extra: pw.Expression):
+        """The row if it exists and belongs to the user; another user's row reads as missing, on purpose."""
+        row = table.get_or_none((table.id == row_id) & (table.user == self.user(user)), *extra)
+        if row is None:
+            raise NotFound(missing)
+        return row
+
     # prompts -----------------------------------------------------------------------------------
     @_guard
     def add_prompt(self, user: str | None, text: str, analysis: dict | None = None) -> Prompt:
@@ -98,9 +105,7 @@ class Repo:
 
     @_guard
     def set_prompt_favourite(self, user: str | None, prompt_id: int, favourite: bool) -> Prompt:
-        row = Prompt.get_or_none((Prompt.id == prompt_id) & (Prompt.user == self.user(user)))
-        if row is None:
-            raise NotFound(f"No prompt {prompt_id} in your history.")
+        row = self._owned(Prompt, user, prompt_id, f"No prompt {prompt_id} in your history.")
         row.favourite = favourite
         row.save()
         return row
@@ -116,10 +121,7 @@ class Repo:
                                  model_ids=json.dumps(model_ids or []), request_key=request_key)
 
     def _generation(self, user: str | None, generation_id: int) -> Generation:
-        row = Generation.get_or_none((Generation.id == generation_id) & (Generation.user == self.user(user)))
-        if row is None:
-            raise NotFound(f"No job {generation_id} of yours.")
-        return row
+        return self._owned(Generation, user, generation_id, f"No job {generation_id} of yours.")
 
     @_guard
     def set_generation_status(self, user: str | None, generation_id: int, status: str, error: str = "",
@@ -227,19 +229,19 @@ class Repo:
 
     @_guard
     def restore_image(self, user: str | None, image_id: int) -> Image:
-        row = Image.get_or_none((Image.id == image_id) & (Image.user == self.user(user)) & Image.deleted_at.is_null(False))
-        if row is None:
-            raise NotFound(f"No deleted image {image_id} to restore.")
+        row = self._owned(Image, user, image_id, f"No deleted image {image_id} to restore.", Image.deleted_at.is_null(False))
         row.deleted_at = None
         row.save()
         return row
 
     @_guard
     def image(self, user: str | None, image_id: int) -> Image:
-        row = Image.get_or_none((Image.id == image_id) & (Image.user == self.user(user)) & Image.deleted_at.is_null())
-        if row is None:
-            raise NotFound(f"No image {image_id} in your gallery.")
-        return row
+        return self._owned(Image, user, image_id, f"No image {image_id} in your gallery.", Image.deleted_at.is_null())
+
+    @_guard
+    def image_generation(self, row: Image) -> Generation | None:
+        """The job that made an image (None for an image saved outside a job)."""
+        return Generation.get_or_none(Generation.id == row.generation_id) if row.generation_id else None
 
     @_guard
     def set_clip_score(self, user: str | None, image_id: int, score: float) -> None:
@@ -255,10 +257,7 @@ class Repo:
         return Conversation.create(user=self.user(user), title=title, model_id=model_id)
 
     def _conversation(self, user: str | None, conversation_id: int) -> Conversation:
-        row = Conversation.get_or_none((Conversation.id == conversation_id) & (Conversation.user == self.user(user)))
-        if row is None:
-            raise NotFound(f"No conversation {conversation_id} of yours.")
-        return row
+        return self._owned(Conversation, user, conversation_id, f"No conversation {conversation_id} of yours.")
 
     @_guard
     def add_message(self, user: str | None, conversation_id: int, role: str, content: str, meta: dict | None = None) -> Message:

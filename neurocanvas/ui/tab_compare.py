@@ -5,6 +5,7 @@ import gradio as gr
 
 from neurocanvas.handlers.compare import LEADERBOARD, CompareHandler
 from neurocanvas.handlers.profile import ProfileHandler
+from neurocanvas.ui.tab_profile import selected_image_id
 
 
 def build(demo: gr.Blocks, compare: CompareHandler, profile: ProfileHandler) -> None:
@@ -26,22 +27,13 @@ def build(demo: gr.Blocks, compare: CompareHandler, profile: ProfileHandler) -> 
         gr.Button("Show", size="sm").click(profile.first_page, None, recent, queue=False)
 
     show.click(compare.compare, ids, [side_by_side, details], api_name="compare", queue=False)
-    side_by_side.select(_picked_id, None, winner, queue=False)
+    side_by_side.select(selected_image_id, None, winner, queue=False)
     recent.select(_add_id, ids, ids, queue=False)
     vote.click(compare.vote, [ids, winner], [voted, board], api_name="vote", queue=False)
     export.click(compare.export, ids, files, api_name="export_comparison", queue=False)
     demo.load(compare.leaderboard, None, board, api_name="leaderboard", queue=False)
 
 
-def _caption_id(evt: gr.SelectData) -> int | None:
-    caption = (evt.value or {}).get("caption") or ""
-    return int(caption[1:].split(" ")[0]) if caption.startswith("#") else None
-
-
-def _picked_id(evt: gr.SelectData) -> int | None:
-    return _caption_id(evt)
-
-
 def _add_id(current: str, evt: gr.SelectData) -> str:
-    picked = _caption_id(evt)
+    picked = selected_image_id(evt)
     return f"{current}, {picked}".strip(", ") if picked is not None else current

@@ -39,7 +39,7 @@ def build(demo: gr.Blocks, profile: ProfileHandler, models: ModelsHandler, prefs
         file = gr.File(label="Download", interactive=False)
         last_deleted = gr.State(None)
         thanks = gr.Markdown(elem_id="feedback-result")
-        gallery.select(_image_id, None, image_id, queue=False)
+        gallery.select(selected_image_id, None, image_id, queue=False)
         stars.select(_rate(prefs), [image_id, stars], thanks, queue=False)
         for reaction, button in reactions.items():
             button.click(_reaction(prefs, reaction), image_id, thanks, queue=False)
@@ -80,8 +80,8 @@ def build(demo: gr.Blocks, profile: ProfileHandler, models: ModelsHandler, prefs
     demo.load(profile.settings, None, settings, queue=False)
 
 
-def _image_id(evt: gr.SelectData) -> int | None:
-    """Gallery captions start with '#<id>'."""
+def selected_image_id(evt: gr.SelectData) -> int | None:
+    """The clicked image's id: every gallery caption of ours starts with '#<id>'."""
     caption = (evt.value or {}).get("caption") or ""
     return int(caption[1:].split(" ")[0]) if caption.startswith("#") else None
 
