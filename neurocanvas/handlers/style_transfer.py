@@ -17,6 +17,8 @@ from neurocanvas.engines.style_transfer import (
     check_inputs,
     load_image,
 )
+from neurocanvas.engines.fast_style import FastStyle
+from neurocanvas.engines.fast_style import Request as FastRequest
 from neurocanvas.handlers.common import run_in_worker, user_errors, user_of
 from neurocanvas.style_presets import label, load_presets, preset_image
 
@@ -35,8 +37,22 @@ class StyleTransferHandler:
         return [("(none)", NONE)] + [(label(p), key) for key, p in self.presets.items()]
 
     def method_choices(self) -> list[tuple[str, str]]:
+        """Optimisation methods, then the fast networks trained on this machine (one per style)."""
         names = {QUICK: "Quick (EfficientNet-lite0, no download)", "vgg19": "Classic (VGG19, pull once)"}
-        return [(names.get(s.id, s.name), s.id) for s in self.registry.specs("style-features")]
+        fast = [(f"{s.name} (~1 s; its style only)", s.id) for s in self.registry.specs("fast-style")
+                if self.registry.is_installed(s.id)]
+        return [(names.get(s.id, s.name), s.id) for s in self.registry.specs("style-features")] + fast
+
+    def refresh_methods(self) -> dict:
+        """New fast networks appear without a restart (they are trained from the command line)."""
+        return gr.update(choices=self.method_choices())
+
+    def fast_note(self) -> str:
+        trained = [s.name for s in self.registry.specs("fast-style") if self.registry.is_installed(s.id)]
+        if trained:
+            return f"Fast networks trained here: {', '.join(trained)}."
+        return ("Fast method (~1 s a photo): train a network for a style once, on your own photos: "
+                "`python -m neurocanvas train-style starry-night --photos ~/Pictures` (about 8 minutes).")
 
     def restyle(self, content: str | None, preset_a: str, weight_a: float, preset_b: str, weight_b: float,
                 own_style: str | None, own_weight: float, strength: float, size: float, steps: float,
@@ -47,6 +63,9 @@ class StyleTransferHandler:
             if not content:
                 raise ValueError("Upload a photo to restyle.")
             photo = load_image(content, "photo")
+            if self.registry.spec(method).task == "fast-style":
+                yield self._fast(user, photo, method, float(strength), int(size), bool(keep_colors))
+                return
             styles, names = [], []
             for preset, weight in ((preset_a, weight_a), (preset_b, weight_b)):
                 if preset and preset != NONE:
@@ -68,6 +87,32 @@ class StyleTransferHandler:
             generation = self.repo.create_generation(user, "style_transfer", prompt=" + ".join(names), params=params,
                                                      model_ids=[method])
         yield from self._run(user, generation.id, job, method, params, progress)
+
+    def _fast(self, user: str, photo, method: str, strength: float, size: int, keep_colors: bool) -> tuple:
+        """One pass of a trained network: the preset and steps do not apply, strength above 1 is full style."""
+        spec = self.registry.spec(method)
+        if not 256 <= size <= 1024:
+            raise ValueError("The output size (long side) must be between 256 and 1024 pixels.")
+        if not strength > 0:
+            raise ValueError("Strength must be above 0.")
+        self.registry.get(method)
+        job = FastRequest(content=photo, size=size, strength=min(strength, 1.0), keep_colors=keep_colors)
+        params = {"styles": [spec.defaults.get("style")], "weights": [1.0], "strength": job.strength, "size": size,
+                  "keep_colors": keep_colors, "method": method}
+        generation = self.repo.create_generation(user, "style_transfer", prompt=str(spec.defaults.get("style")),
+                                                 params=params, model_ids=[method])
+        self.repo.set_generation_status(user, generation.id, "running")
+        try:
+            with self.registry.use(method) as network:
+                result = FastStyle(network)(job)
+            meta = {**params, "kind": "style_transfer", "generator": f"NeuroCanvas {__version__}"}
+            row = self.repo.save_image(user, generation.id, result.image, meta, model_id=method)
+        except Exception as exc:
+            self.repo.set_generation_status(user, generation.id, "failed", error=str(exc))
+            raise
+        self.repo.set_generation_status(user, generation.id, "done", timings={"total": round(result.seconds, 3)})
+        return (str(self.repo.image_path(row)), gr.skip(),
+                f"Job #{generation.id}: {spec.name} in {result.seconds:.2f} s. Saved to the gallery.")
 
     def _run(self, user: str, generation_id: int, job: Request, method: str, params: dict, progress) -> Iterator[tuple]:
         cancel = threading.Event()

@@ -27,6 +27,7 @@ def build(demo: gr.Blocks, style: StyleTransferHandler, heavy: str, heavy_limit:
                 steps = gr.Slider(20, 600, value=135, step=5, label="Quality (steps)")
                 keep = gr.Checkbox(label="Keep the photo's colours")
             method = gr.Dropdown(style.method_choices(), value=QUICK, label="Method", allow_custom_value=True)
+            fast_note = gr.Markdown(style.fast_note())
             with gr.Row():
                 run = gr.Button("Restyle", variant="primary", elem_id="style-run")
                 stop = gr.Button("Stop", variant="stop")
@@ -39,3 +40,4 @@ def build(demo: gr.Blocks, style: StyleTransferHandler, heavy: str, heavy_limit:
                                     steps, keep, method], [result, preview, info], api_name="style_transfer",
                     concurrency_id=heavy, concurrency_limit=heavy_limit)
     stop.click(None, None, None, cancels=[job], queue=False)
+    demo.load(style.refresh_methods, None, method, queue=False).then(style.fast_note, None, fast_note, queue=False)

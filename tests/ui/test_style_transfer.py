@@ -88,3 +88,21 @@ def test_missing_preset_without_network_says_how_to_fix_it(ctx, app, photo, monk
     with pytest.raises(Exception, match="--styles-dir"):
         restyle(client, photo, preset_a="udnie")
     assert Generation.select().count() == 0
+
+
+def test_a_fast_network_trained_here_restyles_in_one_pass(ctx, app, photo, tmp_path):
+    from neurocanvas.style_training import train_style
+
+    demo, client = app
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    Image.open(photo).save(folder / "a.png")
+    train_style(ctx, "the-scream", folder, steps=2, size=64, channels=8)
+    result, _, info = restyle(client, photo, method="fast-the-scream", preset_a="none", size=320, steps=20)
+    assert Image.open(result).size == (320, 213) and "Fast: Edvard Munch" in info
+    meta = read_png_meta(ctx.repo.image_path(ImageRow.get()))
+    assert meta["method"] == "fast-the-scream" and meta["styles"] == ["the-scream"]
+    assert Generation.get().status == "done"
+    with pytest.raises(Exception, match="less than minimum value 256"):
+        restyle(client, photo, method="fast-the-scream", size=100)
+    assert ImageRow.select().count() == 1
