@@ -5,6 +5,7 @@ import dataclasses
 import os
 
 from neurocanvas.config import Settings
+from neurocanvas.job_queue import JobQueue
 from neurocanvas.registry import Registry, load_catalog
 from neurocanvas.store import Repo, StoreError, open_store
 
@@ -14,6 +15,7 @@ class AppContext:
     settings: Settings
     registry: Registry
     repo: Repo
+    jobs: JobQueue = dataclasses.field(default_factory=JobQueue)
 
 
 def build_context(settings: Settings) -> AppContext:
@@ -31,4 +33,4 @@ def build_context(settings: Settings) -> AppContext:
     registry = Registry(load_catalog(), settings.models_dir, memory_budget_mb=settings.memory_budget_gb * 1024,
                         hub_endpoint=settings.hub_endpoint, threads=settings.cpu_threads)
     repo = open_store(settings.database, settings.images_dir)
-    return AppContext(settings=settings, registry=registry, repo=repo)
+    return AppContext(settings=settings, registry=registry, repo=repo, jobs=JobQueue(settings.heavy_concurrency))

@@ -256,6 +256,11 @@ class Registry:
         with self._locks[model_id]:
             return self._get_locked(model_id)
 
+    def preload(self, model_id: str) -> None:
+        """Load now so that missing or corrupt files fail early; never waits on a job that is using the model."""
+        if model_id not in self.loaded_ids():
+            self.get(model_id)
+
     @contextlib.contextmanager
     def use(self, model_id: str) -> Iterator[Any]:
         """Hold the model for the duration of a job: no other job runs it, and it is not unloaded meanwhile."""

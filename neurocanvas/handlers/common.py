@@ -5,10 +5,11 @@ import contextlib
 import logging
 import queue
 import threading
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Generator, Iterator
 
 import gradio as gr
 
+from neurocanvas.job_queue import JobQueue, Ticket
 from neurocanvas.registry import RegistryError
 from neurocanvas.store import NotFound, StoreError
 from neurocanvas.store.repo import LOCAL_USER
@@ -64,3 +65,21 @@ def run_in_worker(work: Callable[[Callable[[str, Any], None]], None], name: str)
         yield kind, payload
         if kind in ("done", "error"):
             return
+
+
+def wait_turn(jobs: JobQueue, ticket: Ticket, outputs: Callable[[str], Any]) -> Generator[Any, None, bool]:
+    """Yield outputs(line about the job's place and ETA) until it may run; returns False if it was cancelled."""
+    while not jobs.try_start(ticket, timeout=POLL_SECONDS):
+        if ticket.cancel.is_set():
+            return False
+        yield outputs(f"Job #{ticket.generation_id} is waiting: position {jobs.position(ticket)} in the queue, "
+                      f"done in about {_duration(jobs.eta(ticket))}.")
+    return not ticket.cancel.is_set()
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.1f} min"
+
+
+def eta_text(jobs: JobQueue, ticket: Ticket) -> str:
+    return f"about {_duration(jobs.eta(ticket))} left"

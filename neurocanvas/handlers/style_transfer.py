@@ -1,7 +1,6 @@
 """Style transfer: a photo and up to three styles (presets or the user's own image) -> a job -> the gallery."""
 from __future__ import annotations
 
-import threading
 from typing import Iterator
 
 import gradio as gr
@@ -19,7 +18,8 @@ from neurocanvas.engines.style_transfer import (
 )
 from neurocanvas.engines.fast_style import FastStyle
 from neurocanvas.engines.fast_style import Request as FastRequest
-from neurocanvas.handlers.common import run_in_worker, user_errors, user_of
+from neurocanvas.handlers.common import eta_text, run_in_worker, user_errors, user_of, wait_turn
+from neurocanvas.job_queue import Ticket, estimate_seconds, work_units
 from neurocanvas.style_presets import label, load_presets, preset_image
 
 NONE = "none"
@@ -31,6 +31,7 @@ class StyleTransferHandler:
         self.registry = ctx.registry
         self.repo = ctx.repo
         self.settings = ctx.settings
+        self.jobs = ctx.jobs
         self.presets = load_presets()
 
     def preset_choices(self) -> list[tuple[str, str]]:
@@ -64,7 +65,7 @@ class StyleTransferHandler:
                 raise ValueError("Upload a photo to restyle.")
             photo = load_image(content, "photo")
             if self.registry.spec(method).task == "fast-style":
-                yield self._fast(user, photo, method, float(strength), int(size), bool(keep_colors))
+                yield from self._fast(user, photo, method, float(strength), int(size), bool(keep_colors))
                 return
             styles, names = [], []
             for preset, weight in ((preset_a, weight_a), (preset_b, weight_b)):
@@ -81,41 +82,55 @@ class StyleTransferHandler:
             spec = self.registry.spec(method)
             if spec.task != "style-features":
                 raise ValueError(f"{spec.name} is not a style transfer method.")
-            self.registry.get(method)  # missing or corrupt weights fail here, before any row is written
+            self.registry.preload(method)  # missing or corrupt weights fail here, before any row is written
             params = {"styles": names, "weights": [w for _, w in styles], "strength": job.strength, "size": job.size,
                       "steps": job.steps, "keep_colors": job.keep_colors, "method": method}
             generation = self.repo.create_generation(user, "style_transfer", prompt=" + ".join(names), params=params,
                                                      model_ids=[method])
-        yield from self._run(user, generation.id, job, method, params, progress)
+            history = [(work_units(p.get("steps", 1), 1, p.get("size", 512), p.get("size", 512)), t.get("total", 0))
+                       for p, t in self.repo.recent_timings("style_transfer", method)]
+            ticket = self.jobs.join(generation.id, user, f"Restyle: {' + '.join(names)}",
+                                    estimate_seconds(work_units(job.steps, 1, job.size, job.size), history))
+        yield from self._run(user, generation.id, job, method, params, progress, ticket)
 
-    def _fast(self, user: str, photo, method: str, strength: float, size: int, keep_colors: bool) -> tuple:
+    def _fast(self, user: str, photo, method: str, strength: float, size: int, keep_colors: bool) -> Iterator[tuple]:
         """One pass of a trained network: the preset and steps do not apply, strength above 1 is full style."""
         spec = self.registry.spec(method)
         if not 256 <= size <= 1024:
             raise ValueError("The output size (long side) must be between 256 and 1024 pixels.")
         if not strength > 0:
             raise ValueError("Strength must be above 0.")
-        self.registry.get(method)
+        self.registry.preload(method)
         job = FastRequest(content=photo, size=size, strength=min(strength, 1.0), keep_colors=keep_colors)
         params = {"styles": [spec.defaults.get("style")], "weights": [1.0], "strength": job.strength, "size": size,
                   "keep_colors": keep_colors, "method": method}
         generation = self.repo.create_generation(user, "style_transfer", prompt=str(spec.defaults.get("style")),
                                                  params=params, model_ids=[method])
-        self.repo.set_generation_status(user, generation.id, "running")
+        ticket = self.jobs.join(generation.id, user, spec.name, estimate=1.0)
         try:
+            started = yield from wait_turn(self.jobs, ticket, lambda line: (gr.skip(), gr.skip(), line))
+            if not started:
+                self.repo.set_generation_status(user, generation.id, "cancelled")
+                yield gr.skip(), gr.skip(), "Cancelled while waiting: nothing was saved."
+                return
+            self.repo.set_generation_status(user, generation.id, "running")
             with self.registry.use(method) as network:
                 result = FastStyle(network)(job)
             meta = {**params, "kind": "style_transfer", "generator": f"NeuroCanvas {__version__}"}
             row = self.repo.save_image(user, generation.id, result.image, meta, model_id=method)
-        except Exception as exc:
-            self.repo.set_generation_status(user, generation.id, "failed", error=str(exc))
+        except BaseException as exc:
+            self.repo.set_generation_status(user, generation.id, "cancelled" if isinstance(exc, GeneratorExit) else "failed",
+                                            error="" if isinstance(exc, GeneratorExit) else str(exc))
             raise
+        finally:
+            self.jobs.leave(ticket)
         self.repo.set_generation_status(user, generation.id, "done", timings={"total": round(result.seconds, 3)})
-        return (str(self.repo.image_path(row)), gr.skip(),
-                f"Job #{generation.id}: {spec.name} in {result.seconds:.2f} s. Saved to the gallery.")
+        yield (str(self.repo.image_path(row)), gr.skip(),
+               f"Job #{generation.id}: {spec.name} in {result.seconds:.2f} s. Saved to the gallery.")
 
-    def _run(self, user: str, generation_id: int, job: Request, method: str, params: dict, progress) -> Iterator[tuple]:
-        cancel = threading.Event()
+    def _run(self, user: str, generation_id: int, job: Request, method: str, params: dict, progress,
+             ticket: Ticket) -> Iterator[tuple]:
+        cancel = ticket.cancel
 
         def work(emit) -> None:
             architecture = self.registry.spec(method).defaults.get("architecture")
@@ -123,9 +138,15 @@ class StyleTransferHandler:
                 taps = EfficientNetTaps(network) if architecture == "efficientnet-lite0" else VGGTaps(network)
                 emit("result", StyleTransfer(taps)(job, progress=lambda *p: emit("step", p), cancel=cancel))
 
-        self.repo.set_generation_status(user, generation_id, "running")
         ended = False
         try:
+            started = yield from wait_turn(self.jobs, ticket, lambda line: (gr.skip(), gr.skip(), line))
+            if not started:
+                ended = True
+                self.repo.set_generation_status(user, generation_id, "cancelled")
+                yield gr.skip(), gr.skip(), "Cancelled while waiting: nothing was saved."
+                return
+            self.repo.set_generation_status(user, generation_id, "running")
             for event in run_in_worker(work, f"style-{generation_id}"):
                 if event is None:
                     yield gr.skip(), gr.skip(), gr.skip()
@@ -133,7 +154,8 @@ class StyleTransferHandler:
                 kind, payload = event
                 if kind == "step":
                     step, total, preview = payload
-                    progress((step, total), desc="Painting", unit="steps")
+                    self.jobs.progress(ticket, step / total)
+                    progress((step, total), desc=f"Painting, {eta_text(self.jobs, ticket)}", unit="steps")
                     yield gr.skip(), preview if preview is not None else gr.skip(), f"Step {step} of {total}…"
                 elif kind == "result":
                     ended = True
@@ -159,6 +181,7 @@ class StyleTransferHandler:
                     with user_errors():
                         raise payload
         finally:
+            self.jobs.leave(ticket)
             if not ended:
                 cancel.set()
                 self.repo.set_generation_status(user, generation_id, "cancelled")

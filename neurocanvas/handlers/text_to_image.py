@@ -6,7 +6,6 @@ import hashlib
 import json
 import random
 import re
-import threading
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -15,7 +14,8 @@ import gradio as gr
 from neurocanvas import __version__
 from neurocanvas.context import AppContext
 from neurocanvas.engines.text_to_image import MAX_SEED, SCHEDULERS, Cancelled, Request, TextToImage, check_inputs
-from neurocanvas.handlers.common import run_in_worker, user_errors, user_of
+from neurocanvas.handlers.common import eta_text, run_in_worker, user_errors, user_of, wait_turn
+from neurocanvas.job_queue import Ticket, estimate_seconds, work_units
 from neurocanvas.store.images import PARAMETERS_KEY, read_png_meta
 
 PRESETS_DIR = Path(__file__).resolve().parents[2] / "presets"
@@ -27,6 +27,7 @@ class TextToImageHandler:
     def __init__(self, ctx: AppContext) -> None:
         self.registry = ctx.registry
         self.repo = ctx.repo
+        self.jobs = ctx.jobs
         self.quality = json.loads((PRESETS_DIR / "quality_presets.json").read_text(encoding="utf-8"))
 
     # model choice and defaults -----------------------------------------------------------------
@@ -97,26 +98,41 @@ class TextToImageHandler:
                     return
             if model_id not in self.registry.loaded_ids():
                 yield (gr.skip(), gr.skip(), f"Loading {spec.name}…", seed)
-            self.registry.get(model_id)  # a corrupt model fails here, before any row is written
+            self.registry.preload(model_id)  # a corrupt model fails here, before any row is written
             if vae_id:
-                self.registry.get(vae_id)
+                self.registry.preload(vae_id)
             generation = self.repo.create_generation(user, "text_to_image", job.prompt, job.negative_prompt, params,
                                                      [model_id] + ([vae_id] if vae_id else []), request_key=key)
-        yield from self._run(user, generation.id, job, model_id, vae_id, params, progress)
+            ticket = self.enqueue(user, generation.id, spec.name, job, model_id)
+        yield from self._run(user, generation.id, job, model_id, vae_id, params, progress, ticket)
+
+    def enqueue(self, user: str, generation_id: int, name: str, job: Request, model_id: str) -> Ticket:
+        """Join the studio's queue with an estimate from this machine's latest runs of the model."""
+        history = [(work_units(p.get("num_inference_steps", 1), p.get("batch_size", 1), p.get("width", 512),
+                               p.get("height", 512)), t.get("total", 0))
+                   for p, t in self.repo.recent_timings("text_to_image", model_id)]
+        units = work_units(job.num_inference_steps, job.batch_size, job.width, job.height)
+        return self.jobs.join(generation_id, user, f"{name}: {job.prompt[:40]}", estimate_seconds(units, history))
 
     def _run(self, user: str, generation_id: int, job: Request, model_id: str, vae_id: str | None, params: dict,
-             progress) -> Iterator[tuple]:
-        cancel = threading.Event()
+             progress, ticket: Ticket) -> Iterator[tuple]:
+        cancel = ticket.cancel
 
         def work(emit) -> None:
             with self.registry.use(model_id) as pipe:
                 engine = TextToImage(pipe, self.registry.get(vae_id) if vae_id else None)
                 emit("result", engine(job, progress=lambda *step: emit("step", step), cancel=cancel))
 
-        self.repo.set_generation_status(user, generation_id, "running")
-        progress(0, desc="Loading the model")
         ended = False
         try:
+            started = yield from wait_turn(self.jobs, ticket, lambda line: (gr.skip(), gr.skip(), line, job.seed))
+            if not started:
+                ended = True
+                self.repo.set_generation_status(user, generation_id, "cancelled")
+                yield (gr.skip(), gr.skip(), "Cancelled while waiting: nothing was saved.", job.seed)
+                return
+            self.repo.set_generation_status(user, generation_id, "running")
+            progress(0, desc="Loading the model")
             for event in run_in_worker(work, f"t2i-{generation_id}"):
                 if event is None:
                     yield (gr.skip(), gr.skip(), gr.skip(), gr.skip())
@@ -124,8 +140,10 @@ class TextToImageHandler:
                 kind, payload = event
                 if kind == "step":
                     index, step, total, preview = payload
+                    self.jobs.progress(ticket, (index * total + step) / (job.batch_size * total))
                     progress((index * total + step, job.batch_size * total),
-                             desc=f"Image {index + 1}/{job.batch_size}, step {step}/{total}", unit="steps")
+                             desc=f"Image {index + 1}/{job.batch_size}, step {step}/{total}, {eta_text(self.jobs, ticket)}",
+                             unit="steps")
                     yield (gr.skip(), preview, f"Image {index + 1} of {job.batch_size}: step {step} of {total}…", job.seed)
                 elif kind == "result":
                     ended = True
@@ -140,6 +158,7 @@ class TextToImageHandler:
                     with user_errors():
                         raise payload
         finally:
+            self.jobs.leave(ticket)
             if not ended:  # Stop pressed (or the client went away): stop at the next step, save nothing
                 cancel.set()
                 self.repo.set_generation_status(user, generation_id, "cancelled")

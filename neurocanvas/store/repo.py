@@ -150,6 +150,15 @@ class Repo:
                 .order_by(Generation.id.desc()).first())
 
     @_guard
+    def recent_timings(self, kind: str, model_id: str, limit: int = 20) -> list[tuple[dict, dict]]:
+        """(params, timings) of this machine's latest finished jobs of a kind and model, all users: for ETAs."""
+        rows = (Generation.select(Generation.params, Generation.timings)
+                .where((Generation.kind == kind) & (Generation.status == "done")
+                       & Generation.model_ids.startswith(json.dumps([model_id])[:-1]))
+                .order_by(Generation.id.desc()).limit(limit))
+        return [(json.loads(r.params), json.loads(r.timings)) for r in rows]
+
+    @_guard
     def mark_interrupted(self) -> int:
         """At start-up: jobs that were queued or running when the process died cannot resume."""
         return (Generation.update(status="interrupted", finished_at=now(),

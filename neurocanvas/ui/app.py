@@ -9,6 +9,7 @@ import gradio as gr
 from neurocanvas.context import AppContext
 from neurocanvas.handlers.compare import CompareHandler
 from neurocanvas.handlers.director import DirectorHandler
+from neurocanvas.handlers.jobs import JobsHandler
 from neurocanvas.handlers.models import ModelsHandler
 from neurocanvas.handlers.preferences import PreferencesHandler
 from neurocanvas.handlers.profile import ProfileHandler
@@ -17,6 +18,7 @@ from neurocanvas.handlers.prompt_lab import PromptLabHandler
 from neurocanvas.handlers.text_to_image import TextToImageHandler
 from neurocanvas.handlers.style_transfer import StyleTransferHandler
 from neurocanvas.ui import (
+    jobs_panel,
     tab_compare,
     tab_director,
     tab_placeholder,
@@ -28,6 +30,7 @@ from neurocanvas.ui import (
 
 log = logging.getLogger(__name__)
 HEAVY = "heavy"  # the concurrency_id every model-running event shares
+MAX_ADMITTED = 16  # heavy events Gradio lets in at once; the studio's JobQueue runs them a few at a time
 
 HEADER = """# NeuroCanvas
 A local, CPU-first AI art studio: everything runs on this machine."""
@@ -59,13 +62,14 @@ def build_app(ctx: AppContext, warmup: bool = False) -> gr.Blocks:
         threading.Thread(target=_quietly, args=(prompt_lab.analyzer,), daemon=True, name="warmup").start()
     with gr.Blocks(title="NeuroCanvas", analytics_enabled=False) as demo:
         gr.Markdown(HEADER)
+        jobs_panel.build(demo, JobsHandler(ctx))
+        admitted = min(ctx.settings.queue_size, MAX_ADMITTED)
         with gr.Tabs() as tabs:
             with gr.Tab("Style transfer", id="style_transfer"):
                 tab_placeholder.build(demo, status, "style_transfer")
-                tab_style_transfer.build(demo, StyleTransferHandler(ctx), HEAVY, ctx.settings.heavy_concurrency)
+                tab_style_transfer.build(demo, StyleTransferHandler(ctx), HEAVY, admitted)
             with gr.Tab("Text to image", id="text_to_image"):
-                t2i_prompt = tab_text_to_image.build(demo, TextToImageHandler(ctx), models, HEAVY,
-                                                     ctx.settings.heavy_concurrency)
+                t2i_prompt = tab_text_to_image.build(demo, TextToImageHandler(ctx), models, HEAVY, admitted)
             with gr.Tab("Prompt lab", id="prompt_lab"):
                 tab_placeholder.build(demo, status, "prompt_lab")
                 tab_prompt_lab.build(demo, prompt_lab, director, tabs, t2i_prompt)
@@ -88,12 +92,12 @@ def _quietly(fn) -> None:
 
 
 def launch(demo: gr.Blocks, ctx: AppContext, **overrides) -> gr.Blocks:
-    """Queue on (heavy events share one slot), uploads capped, files served only from the images folder."""
+    """Queue on (heavy events wait in the studio's JobQueue), uploads capped, files served only from the images folder."""
     s = ctx.settings
     demo.queue(default_concurrency_limit=s.heavy_concurrency, max_size=s.queue_size)
     options = dict(server_name=s.host, server_port=s.port, share=s.share, auth=list(s.auth) or None,
                    max_file_size=f"{s.max_file_size_mb}mb", allowed_paths=[str(s.images_dir.resolve())],
-                   footer_links=["api"], show_error=True, theme=gr.themes.Soft(), quiet=True, head=HEAD, css=CSS)
+                   footer_links=["api"], show_error=True, max_threads=64, theme=gr.themes.Soft(), quiet=True, head=HEAD, css=CSS)
     options.update(overrides)
     demo.launch(**options)
     return demo

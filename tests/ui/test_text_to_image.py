@@ -131,3 +131,26 @@ def test_quality_presets_follow_the_model(app):
     assert client.predict("draft", "tiny-sd", api_name="/quality_preset") == (1, 128, 128)  # 256 px, capped by the model
     assert client.predict("standard", "tiny-sd", api_name="/quality_preset") == (2, 64, 64)
     assert client.predict("high", "sd-turbo", api_name="/quality_preset") == (4, 768, 768)
+
+
+def test_a_waiting_job_shows_its_position_and_eta_and_can_be_cancelled(app):
+    demo, client = app
+    long = client.submit(*{**FORM, "steps": 8, "batch": 8, "width": 128, "height": 128}.values(), api_name="/text_to_image")
+    wait_until(lambda: any("step" in str(o[2]) for o in long.outputs() if o))
+    waiting = client.submit(*{**FORM, "seed": 1}.values(), api_name="/text_to_image")
+    assert wait_until(lambda: any("position 1 in the queue" in str(o[2]) for o in waiting.outputs() if o))
+    line = next(str(o[2]) for o in waiting.outputs() if o and "position" in str(o[2]))
+    assert "done in about" in line
+    table = client.predict(api_name="/jobs")
+    assert [row[2:4] for row in table["data"]] == [["running", 0], ["waiting", 1]]
+    second = Generation.select().order_by(Generation.id.desc()).get()
+    assert second.status == "queued"
+    message, _ = client.predict(second.id, api_name="/cancel_job")
+    assert "Cancelling job" in message
+    assert wait_until(lambda: Generation.get_by_id(second.id).status == "cancelled")
+    first = Generation.select().order_by(Generation.id).get()
+    client.predict(first.id, api_name="/cancel_job")  # a running job stops at its next step
+    assert wait_until(lambda: Generation.get_by_id(first.id).status == "cancelled")
+    with pytest.raises(Exception, match="is not waiting or running"):
+        client.predict(first.id, api_name="/cancel_job")
+    assert ImageRow.select().count() == 0
