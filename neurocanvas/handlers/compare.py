@@ -44,15 +44,16 @@ class CompareHandler:
                 raise ValueError(f"Image #{row.id} belongs to a job that did not finish ({generation.status}).")
         return rows
 
-    def _describe(self, row) -> dict:
+    def describe(self, row) -> dict:
         meta = read_png_meta(self.repo.image_path(row))
         generation = self.repo.image_generation(row)
         seconds = json.loads(generation.timings).get("total") if generation is not None else None
         return {"id": row.id, "model": row.model_id, "seed": row.seed, "size": f"{row.width}x{row.height}",
                 "clip_score": row.clip_score, "seconds": seconds, "styles": meta.get("styles"),
-                "steps": meta.get("num_inference_steps", meta.get("steps")), "prompt": meta.get("prompt", "")}
+                "steps": meta.get("num_inference_steps", meta.get("steps")), "prompt": meta.get("prompt", ""),
+                "why": meta.get("auto_reason")}
 
-    def _rank(self, user: str, rows: list, details: list[dict]) -> tuple[list, list[dict], str]:
+    def rank(self, user: str, rows: list, details: list[dict]) -> tuple[list, list[dict], str]:
         """Score each image against its prompt with the installed CLIP model and sort best first."""
         model_id = self.registry.first_installed("ranking")
         if model_id is None:
@@ -76,7 +77,7 @@ class CompareHandler:
         user = user_of(request)
         with user_errors():
             rows = self._images(user, parse_ids(ids))
-            rows, details, note = self._rank(user, rows, [self._describe(r) for r in rows])
+            rows, details, note = self.rank(user, rows, [self.describe(r) for r in rows])
             for d in details:
                 d["ranking"] = note
             gallery = [(str(self.repo.image_path(r)), f"#{d['id']} · {d['model'] or 'image'} · seed {d['seed']}"
@@ -129,7 +130,7 @@ class CompareHandler:
         user = user_of(request)
         with user_errors():
             rows = self._images(user, parse_ids(ids))
-            details = [self._describe(r) for r in rows]
+            details = [self.describe(r) for r in rows]
             tiles = [PILImage.open(self.repo.image_path(r)).convert("RGB") for r in rows]
             height = max(t.height for t in tiles)
             grid = PILImage.new("RGB", (sum(t.width for t in tiles), height), "white")

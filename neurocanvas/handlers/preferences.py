@@ -28,6 +28,14 @@ class PreferencesHandler:
             settings = self.repo.update_user_settings(user, {"algorithm": assigned, "ab_assigned": True})
         return settings["algorithm"], float(settings.get("epsilon", 0.1))
 
+    def choose(self, user: str, family: str, arms: list[str], rng: random.Random | None = None) -> bandits.Choice | None:
+        """The user's bandit picks one of `arms` (None when there is nothing to choose between)."""
+        if len(arms) < 2:
+            return None
+        algorithm, epsilon = self.algorithm(user)
+        state = {a: bandits.ArmState(**s) for a, s in self.repo.arm_states(user, algorithm, family).items()}
+        return bandits.make(algorithm, epsilon).choose(arms, state, rng or random.Random())
+
     def set_algorithm(self, name: str, epsilon: float, request: gr.Request) -> str:
         with user_errors():
             bandits.make(name, float(epsilon))  # validates both

@@ -19,6 +19,7 @@ from neurocanvas.job_queue import Ticket, estimate_seconds, work_units
 from neurocanvas.store.images import PARAMETERS_KEY, read_png_meta
 
 PRESETS_DIR = Path(__file__).resolve().parents[2] / "presets"
+AUTO = "auto"
 FIELDS = ("prompt", "negative_prompt", "model_id", "num_inference_steps", "guidance_scale", "width", "height",
           "seed", "scheduler", "tiny_vae")
 
@@ -28,11 +29,13 @@ class TextToImageHandler:
         self.registry = ctx.registry
         self.repo = ctx.repo
         self.jobs = ctx.jobs
+        self.auto = None  # the AutoHandler, when the app offers Auto in this tab
         self.quality = json.loads((PRESETS_DIR / "quality_presets.json").read_text(encoding="utf-8"))
 
     # model choice and defaults -----------------------------------------------------------------
     def model_choices(self) -> list[tuple[str, str]]:
-        return [(s.name, s.id) for s in self.registry.specs("text-to-image")]
+        auto = [("Auto: chosen from the prompt, ranked by CLIP", AUTO)] if self.auto is not None else []
+        return auto + [(s.name, s.id) for s in self.registry.specs("text-to-image")]
 
     def default_model(self) -> str:
         return self.registry.first_installed("text-to-image") or self.registry.specs("text-to-image")[0].id
@@ -40,6 +43,8 @@ class TextToImageHandler:
     def model_defaults(self, model_id: str) -> tuple:
         """Steps, guidance, width and height from the catalog when the model changes (its bounds are checked on run)."""
         with user_errors():
+            if model_id == AUTO:
+                return gr.skip(), gr.skip(), gr.skip(), gr.skip(), self.status(model_id)
             d = self.registry.spec(model_id).defaults
             return (d.get("num_inference_steps", 4), d.get("guidance_scale", 0.0), d.get("width", 512),
                     d.get("height", 512), self.status(model_id))
@@ -49,7 +54,7 @@ class TextToImageHandler:
         with user_errors():
             if quality not in self.quality:
                 raise ValueError(f"Unknown quality preset {quality!r}.")
-            d = self.registry.spec(model_id).defaults
+            d = self.registry.spec(self.default_model() if model_id == AUTO else model_id).defaults
             preset = self.quality[quality]
             steps = {"min": d.get("min_steps", 1), "max": d.get("max_steps", 50)}.get(preset["steps"], d.get("num_inference_steps", 4))
             size = {"default": d.get("width", 512), "max": d.get("max_size", 512)}.get(preset["size"], preset["size"])
@@ -58,6 +63,12 @@ class TextToImageHandler:
 
     def status(self, model_id: str | None = None) -> str:
         model_id = model_id or self.default_model()
+        if model_id == AUTO:
+            installed = [s.name for s in self.registry.specs("text-to-image") if self.registry.is_installed(s.id)]
+            if not installed:
+                return self.status(self.default_model())
+            return ("**Auto** picks models from the prompt (each with its own steps and guidance), runs them and ranks "
+                    f"the results by CLIP. Installed: {', '.join(installed)}. Batch sets how many images (2-4).")
         spec = self.registry.spec(model_id)
         if self.registry.is_installed(model_id):
             vae = spec.defaults.get("vae")
@@ -67,28 +78,39 @@ class TextToImageHandler:
                 f"Run `{self.registry.install_command(model_id)}` or press Pull.")
 
     # generation --------------------------------------------------------------------------------
+    def prepare(self, model_id: str, prompt: str, negative_prompt: str, steps: Any, guidance: Any, width: Any,
+                height: Any, seed: int, batch: Any = 1, scheduler: str = "default",
+                tiny_vae: bool = True) -> tuple[Request, dict, str | None]:
+        """A checked request for an installed model, its stored params, and the tiny VAE to use (if pulled)."""
+        spec = self.registry.spec(model_id)
+        if spec.task != "text-to-image":
+            raise ValueError(f"{spec.name} is not a text-to-image model.")
+        d = spec.defaults
+        job = Request(prompt=prompt or "", negative_prompt=negative_prompt or "",
+                      num_inference_steps=_integer(steps, "steps"), guidance_scale=float(guidance),
+                      width=_integer(width, "width"), height=_integer(height, "height"), seed=seed,
+                      batch_size=_integer(batch, "batch"), scheduler=scheduler or "default", tiny_vae=bool(tiny_vae))
+        check_inputs(job, max_size=d.get("max_size", 1024), min_steps=d.get("min_steps", 1),
+                     max_steps=d.get("max_steps", 100))
+        self.registry.require(model_id)
+        vae_id = d.get("vae") if job.tiny_vae and d.get("vae") and self.registry.is_installed(d["vae"]) else None
+        return job, {**dataclasses.asdict(job), "model_id": model_id, "tiny_vae": bool(vae_id)}, vae_id
+
     def generate(self, prompt: str, negative_prompt: str, model_id: str, steps: float, guidance: float, width: float,
                  height: float, seed: float, batch: float, scheduler: str, tiny_vae: bool, request: gr.Request,
                  progress=gr.Progress()) -> Iterator[tuple]:
         """Yields (gallery, preview, info, seed used) as the job moves; a Stop closes it between steps."""
         user = user_of(request)
+        if model_id == AUTO and self.auto is not None:
+            yield from self.auto.for_text_to_image(prompt, negative_prompt, width, height, seed, batch, request, progress)
+            return
         with user_errors():
-            spec = self.registry.spec(model_id)
-            if spec.task != "text-to-image":
-                raise ValueError(f"{spec.name} is not a text-to-image model.")
-            d = spec.defaults
             seed = _integer(seed, "seed")
             if seed == -1:
                 seed = random.randint(0, MAX_SEED)
-            job = Request(prompt=prompt or "", negative_prompt=negative_prompt or "",
-                          num_inference_steps=_integer(steps, "steps"), guidance_scale=float(guidance),
-                          width=_integer(width, "width"), height=_integer(height, "height"), seed=seed,
-                          batch_size=_integer(batch, "batch"), scheduler=scheduler or "default", tiny_vae=bool(tiny_vae))
-            check_inputs(job, max_size=d.get("max_size", 1024), min_steps=d.get("min_steps", 1),
-                         max_steps=d.get("max_steps", 100))
-            self.registry.require(model_id)
-            vae_id = d.get("vae") if job.tiny_vae and d.get("vae") and self.registry.is_installed(d["vae"]) else None
-            params = {**dataclasses.asdict(job), "model_id": model_id, "tiny_vae": bool(vae_id)}
+            job, params, vae_id = self.prepare(model_id, prompt, negative_prompt, steps, guidance, width, height, seed,
+                                               batch, scheduler, tiny_vae)
+            spec = self.registry.spec(model_id)
             key = hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()
             cached = self.repo.find_done_generation(user, key)
             if cached is not None:
@@ -163,7 +185,8 @@ class TextToImageHandler:
                 cancel.set()
                 self.repo.set_generation_status(user, generation_id, "cancelled")
 
-    def _finish(self, user: str, generation_id: int, job: Request, model_id: str, params: dict, result) -> tuple:
+    def save_result(self, user: str, generation_id: int, params: dict, model_id: str, result) -> list:
+        """All images of a job, each PNG carrying its own seed, saved whole or not at all; the job is done."""
         items = []
         for image, seed in zip(result.images, result.seeds):
             meta = {**params, "seed": seed, "batch_size": 1, "generator": f"NeuroCanvas {__version__}"}
@@ -172,9 +195,13 @@ class TextToImageHandler:
             rows = self.repo.save_images(user, generation_id, items)
         except Exception as exc:
             self.repo.set_generation_status(user, generation_id, "failed", error=str(exc))
-            with user_errors():
-                raise
+            raise
         self.repo.set_generation_status(user, generation_id, "done", timings=result.timings)
+        return rows
+
+    def _finish(self, user: str, generation_id: int, job: Request, model_id: str, params: dict, result) -> tuple:
+        with user_errors():
+            rows = self.save_result(user, generation_id, params, model_id, result)
         seconds = result.timings["total"]
         info = [f"Job #{generation_id}: {len(rows)} image(s) in {seconds:.1f} s "
                 f"(denoise {result.timings['denoise']:.1f} s, decode {result.timings['decode']:.1f} s). "

@@ -7,6 +7,7 @@ import threading
 import gradio as gr
 
 from neurocanvas.context import AppContext
+from neurocanvas.handlers.auto import AutoHandler
 from neurocanvas.handlers.compare import CompareHandler
 from neurocanvas.handlers.director import DirectorHandler
 from neurocanvas.handlers.jobs import JobsHandler
@@ -58,6 +59,9 @@ def build_app(ctx: AppContext, warmup: bool = False) -> gr.Blocks:
     director = DirectorHandler(ctx)
     profile = ProfileHandler(ctx)
     preferences = PreferencesHandler(ctx)
+    t2i = TextToImageHandler(ctx)
+    compare = CompareHandler(ctx, preferences)
+    auto = AutoHandler(ctx, t2i, prompt_lab, preferences, compare)  # offers "Auto" in Text to image
     if warmup:
         threading.Thread(target=_quietly, args=(prompt_lab.analyzer,), daemon=True, name="warmup").start()
     with gr.Blocks(title="NeuroCanvas", analytics_enabled=False) as demo:
@@ -69,13 +73,13 @@ def build_app(ctx: AppContext, warmup: bool = False) -> gr.Blocks:
                 tab_placeholder.build(demo, status, "style_transfer")
                 tab_style_transfer.build(demo, StyleTransferHandler(ctx), HEAVY, admitted)
             with gr.Tab("Text to image", id="text_to_image"):
-                t2i_prompt = tab_text_to_image.build(demo, TextToImageHandler(ctx), models, HEAVY, admitted)
+                t2i_prompt = tab_text_to_image.build(demo, t2i, models, HEAVY, admitted)
             with gr.Tab("Prompt lab", id="prompt_lab"):
                 tab_placeholder.build(demo, status, "prompt_lab")
                 tab_prompt_lab.build(demo, prompt_lab, director, tabs, t2i_prompt)
             with gr.Tab("Compare & vote", id="compare"):
                 tab_placeholder.build(demo, status, "compare")
-                tab_compare.build(demo, CompareHandler(ctx, preferences), profile)
+                tab_compare.build(demo, compare, auto, profile, HEAVY, admitted)
             with gr.Tab("Art director", id="director"):
                 tab_placeholder.build(demo, status, "director")
                 tab_director.build(demo, director, tabs, t2i_prompt)

@@ -3,12 +3,27 @@ from __future__ import annotations
 
 import gradio as gr
 
+from neurocanvas.handlers.auto import AutoHandler
 from neurocanvas.handlers.compare import LEADERBOARD, CompareHandler
 from neurocanvas.handlers.profile import ProfileHandler
 from neurocanvas.ui.tab_profile import selected_image_id
 
 
-def build(demo: gr.Blocks, compare: CompareHandler, profile: ProfileHandler) -> None:
+def build(demo: gr.Blocks, compare: CompareHandler, auto: AutoHandler, profile: ProfileHandler, heavy: str,
+          heavy_limit: int) -> None:
+    with gr.Accordion("Generate to compare: the studio picks models for a prompt, runs them and ranks by CLIP",
+                      open=True):
+        with gr.Row():
+            prompt = gr.Textbox(label="Prompt", scale=3, elem_id="compare-prompt")
+            negative = gr.Textbox(label="Negative prompt", scale=2)
+        with gr.Row():
+            models = gr.CheckboxGroup(auto.installed(), label="Models (leave empty for Auto; Plan fills it)", scale=3)
+            count = gr.Slider(2, 4, value=3, step=1, label="Images", scale=1)
+        with gr.Row():
+            plan = gr.Button("Plan", scale=1)
+            generate = gr.Button("Generate to compare", variant="primary", scale=2, elem_id="compare-generate")
+            stop = gr.Button("Stop", variant="stop", scale=1)
+        plan_text = gr.Markdown(elem_id="compare-plan")
     with gr.Row():
         ids = gr.Textbox(label="Images to compare (2 to 4 ids; click images below to add them)", scale=3,
                          elem_id="compare-ids")
@@ -26,6 +41,11 @@ def build(demo: gr.Blocks, compare: CompareHandler, profile: ProfileHandler) -> 
         recent = gr.Gallery(columns=8, height="auto")
         gr.Button("Show", size="sm").click(profile.first_page, None, recent, queue=False)
 
+    plan.click(auto.plan, [prompt, count], [plan_text, models], api_name="auto_plan")
+    job = generate.click(auto.generate_to_compare, [prompt, negative, models, count],
+                         [side_by_side, details, ids, plan_text], api_name="generate_to_compare",
+                         concurrency_id=heavy, concurrency_limit=heavy_limit)
+    stop.click(None, None, None, cancels=[job], queue=False)
     show.click(compare.compare, ids, [side_by_side, details], api_name="compare", queue=False)
     side_by_side.select(selected_image_id, None, winner, queue=False)
     recent.select(_add_id, ids, ids, queue=False)

@@ -1,0 +1,50 @@
+"""Auto through the client API: plan, run the plan's models and seeds, restyle for a named painter, rank by CLIP."""
+import re
+
+import pytest
+
+from neurocanvas.store.images import read_png_meta
+from neurocanvas.store.tables import Generation, Image as ImageRow
+from tests.ui.test_text_to_image import FORM
+
+
+def test_plan_is_light_and_names_its_models(app):
+    demo, client = app
+    text, models = client.predict("a dragon over a castle", 2, api_name="/auto_plan")
+    assert models == ["tiny-sd"] and "seed +1" in text and "fewer models installed than runs" in text
+    assert Generation.select().count() == 0
+
+
+def test_auto_in_text_to_image_runs_and_ranks_by_clip(ctx, app):
+    demo, client = app
+    gallery, _, info, seed = client.predict(*{**FORM, "model": "auto", "batch": 2, "seed": 10}.values(),
+                                            api_name="/text_to_image")
+    assert len(gallery) == 2 and seed == 10 and "Ranked by Tiny OpenCLIP" in info
+    scores = [float(re.search(r"CLIP (-?[\d.]+)", g["caption"]).group(1)) for g in gallery]
+    assert scores == sorted(scores, reverse=True) and [g["caption"][:2] for g in gallery] == ["1.", "2."]
+    jobs = list(Generation.select().order_by(Generation.id))
+    assert [j.status for j in jobs] == ["done", "done"]
+    assert sorted(r.seed for r in ImageRow.select()) == [10, 11]
+    assert all(r.clip_score is not None for r in ImageRow.select())
+
+
+def test_generate_to_compare_restyles_for_a_named_painter(ctx, app):
+    demo, client = app
+    gallery, details, ids, info = client.predict("a quiet village at night, Van Gogh", "", [], 2,
+                                                 api_name="/generate_to_compare")
+    assert len(gallery) == 2 and len(ids.split(",")) == 2
+    kinds = sorted(g.kind for g in Generation.select())
+    assert kinds == ["style_transfer", "text_to_image"] and all(g.status == "done" for g in Generation.select())
+    restyled = next(d for d in details if d["styles"])
+    assert restyled["styles"] == ["starry-night"] and "restyled with Vincent van Gogh" in restyled["why"]
+    meta = read_png_meta(ctx.repo.image_path(ImageRow.get_by_id(restyled["id"])))
+    assert meta["prompt"] == "a quiet village at night, Van Gogh" and meta["method"] == "efficientnet-lite0"
+    side_by_side, _ = client.predict(ids, api_name="/compare")  # the ids go straight into Compare
+    assert len(side_by_side) == 2
+
+
+def test_a_model_that_is_not_installed_is_refused_and_nothing_runs(app):
+    demo, client = app
+    with pytest.raises(Exception, match="sd-turbo.* is not in the list of choices"):  # only installed models are offered
+        client.predict("a dragon", "", ["sd-turbo"], 2, api_name="/generate_to_compare")
+    assert Generation.select().count() == 0
