@@ -11,7 +11,7 @@ LLAMA_WHEELS ?= $(HOME)/.cache/neurocanvas/wheels/llama-cpp-python-$(LLAMA_VERSI
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: install install-test run test bench models clean
+.PHONY: install install-test run test bench load-test models clean
 
 install: $(STAMP)
 
@@ -44,6 +44,9 @@ test: install-test
 
 bench: install
 	$(PY) -m bench $(ARGS)
+
+load-test: install-test
+	$(PY) -m bench.load_test $(ARGS)
 
 models: install
 	$(PY) -m neurocanvas pull --defaults
