@@ -42,7 +42,7 @@ run: install
 test: install-test
 	$(PY) -m pytest $(ARGS)
 
-bench: install
+bench: install-test
 	$(PY) -m bench $(ARGS)
 
 load-test: install-test

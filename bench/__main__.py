@@ -13,10 +13,11 @@ import time
 from pathlib import Path
 
 import neurocanvas  # noqa: F401  (thread and environment defaults before torch)
-from bench import bench_app, bench_director, bench_prompt_lab, bench_ranking, bench_style_transfer, bench_text_to_image
+from bench import bench_app, bench_bandits, bench_director, bench_prompt_lab, bench_ranking, bench_style_transfer, bench_text_to_image
 
 SECTIONS = {"app": bench_app.run, "prompt_lab": bench_prompt_lab.run, "text_to_image": bench_text_to_image.run,
-            "director": bench_director.run, "style_transfer": bench_style_transfer.run, "ranking": bench_ranking.run}
+            "director": bench_director.run, "style_transfer": bench_style_transfer.run, "ranking": bench_ranking.run,
+            "bandits": bench_bandits.run}
 
 
 def main(argv: list[str] | None = None) -> int:

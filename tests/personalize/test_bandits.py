@@ -5,25 +5,7 @@ import pytest
 
 from neurocanvas.personalize.bandits import ALGORITHMS, ArmState, EpsilonGreedy, make, update
 from neurocanvas.personalize.rewards import reward, to_unit
-
-USERS = {  # the chance that a result of each arm gets a positive reaction
-    "likes-turbo": {"sd-turbo": 0.8, "lcm": 0.5, "sdxs": 0.35, "sd21": 0.2},
-    "likes-styles": {"starry-night": 0.3, "great-wave": 0.75, "the-scream": 0.45, "udnie": 0.5, "tahiti": 0.2},
-}
-
-
-def simulate(algorithm: str, tastes: dict[str, float], rounds: int = 1000, seed: int = 0):
-    rng = random.Random(seed)
-    bandit, state, arms = make(algorithm), {}, list(tastes)
-    best = max(tastes.values())
-    picks, regret, total = [], [], 0.0
-    for _ in range(rounds):
-        arm = bandit.choose(arms, state, rng).arm
-        update(state, arm, 1.0 if rng.random() < tastes[arm] else 0.0)
-        picks.append(arm)
-        total += best - tastes[arm]
-        regret.append(total)
-    return picks, regret
+from neurocanvas.personalize.simulation import USERS, simulate
 
 
 @pytest.mark.parametrize("algorithm", sorted(ALGORITHMS))
