@@ -97,6 +97,7 @@ class AutoHandler:
             jobs = list(renders.values())
             for run, *_ in jobs:
                 self.registry.preload(run.model_id)
+            self.prefs.skip_unanswered(user)
             generations = [self.repo.create_generation(user, "text_to_image", job.prompt, job.negative_prompt, params,
                                                        [run.model_id] + ([vae_id] if vae_id else []))
                            for run, job, params, vae_id in jobs]

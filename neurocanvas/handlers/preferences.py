@@ -1,24 +1,50 @@
-"""Feedback on results, the bandits that learn from it, and what they recommend."""
+"""Feedback on results, the bandits that learn from it, and what they recommend.
+
+Arms: the model of an image, the style presets of a restyle, and the mood and named colours of the prompt.
+The feedback table is the source of truth: arm statistics that fail a sanity check are rebuilt from it.
+"""
 from __future__ import annotations
 
 import dataclasses
 import hashlib
 import json
+import logging
+import math
 import random
+from pathlib import Path
+from typing import Any, Callable
 
 import gradio as gr
+import numpy as np
 
 from neurocanvas.context import AppContext
 from neurocanvas.handlers.common import user_errors, user_of
-from neurocanvas.personalize import bandits, rewards
-from neurocanvas.style_presets import load_presets
+from neurocanvas.personalize import bandits, recommend, rewards
+from neurocanvas.style_presets import label, load_presets
+
+log = logging.getLogger(__name__)
+FAMILIES = ("model", "style", "mood", "colour")
+LEXICON = Path(__file__).resolve().parents[2] / "presets" / "prompt_lexicon.json"
+
+
+def _valid(state: dict) -> bool:
+    values = [state["pulls"], state["reward_sum"], state["alpha"], state["beta"]]
+    return (all(isinstance(v, (int, float)) and math.isfinite(v) for v in values) and state["pulls"] >= 0
+            and 0 <= state["reward_sum"] <= state["pulls"] and state["alpha"] >= 1 and state["beta"] >= 1
+            and abs(state["alpha"] + state["beta"] - 2 - state["pulls"]) < 1e-6)
 
 
 class PreferencesHandler:
-    def __init__(self, ctx: AppContext) -> None:
+    def __init__(self, ctx: AppContext, analyse: Callable[[str], Any] | None = None,
+                 candidates: Callable[[], list[str]] | None = None) -> None:
         self.registry = ctx.registry
         self.repo = ctx.repo
+        self.analyse = analyse  # prompt -> Analysis (mood, colour keywords); None: no mood/colour arms
+        self.candidates = candidates or (lambda: [])  # prompt ideas to recommend from (the presets' templates)
+        self.presets = load_presets()
+        self.moods = list(json.loads(LEXICON.read_text(encoding="utf-8"))["moods"])
 
+    # the algorithm ----------------------------------------------------------------------------------
     def algorithm(self, user: str) -> tuple[str, float]:
         """The user's choice, else an A/B assignment made once from the user's name and recorded."""
         settings = self.repo.user_settings(user)
@@ -28,14 +54,6 @@ class PreferencesHandler:
             settings = self.repo.update_user_settings(user, {"algorithm": assigned, "ab_assigned": True})
         return settings["algorithm"], float(settings.get("epsilon", 0.1))
 
-    def choose(self, user: str, family: str, arms: list[str], rng: random.Random | None = None) -> bandits.Choice | None:
-        """The user's bandit picks one of `arms` (None when there is nothing to choose between)."""
-        if len(arms) < 2:
-            return None
-        algorithm, epsilon = self.algorithm(user)
-        state = {a: bandits.ArmState(**s) for a, s in self.repo.arm_states(user, algorithm, family).items()}
-        return bandits.make(algorithm, epsilon).choose(arms, state, rng or random.Random())
-
     def set_algorithm(self, name: str, epsilon: float, request: gr.Request) -> str:
         with user_errors():
             bandits.make(name, float(epsilon))  # validates both
@@ -43,59 +61,172 @@ class PreferencesHandler:
                                                               "ab_assigned": False})
             return f"Recommendations now use {name}."
 
+    def states(self, user: str, family: str) -> dict[str, bandits.ArmState]:
+        """The user's arm statistics; corrupt ones (NaN, negative, inconsistent) are rebuilt from the feedback."""
+        algorithm, _ = self.algorithm(user)
+        raw = self.repo.arm_states(user, algorithm, family)
+        if not all(_valid(s) for s in raw.values()):
+            log.warning("arm statistics of %s (%s, %s) were corrupt: rebuilt from the feedback", user, algorithm, family)
+            self.rebuild(user)
+            raw = self.repo.arm_states(user, algorithm, family)
+        return {a: bandits.ArmState(**s) for a, s in raw.items()}
+
+    def rebuild(self, user: str) -> None:
+        """Recompute every arm of the user's algorithm from the feedback table, in one transaction."""
+        algorithm, _ = self.algorithm(user)
+        states: dict[tuple[str, str], bandits.ArmState] = {}
+        for image, kind, score in self.repo.feedback_history(user):
+            for family, arm in self.arms_of(image):
+                family_state = {a: s for (f, a), s in states.items() if f == family}
+                bandits.update(family_state, arm, rewards.to_unit(score))
+                states[(family, arm)] = family_state[arm]
+        self.repo.replace_arms(user, algorithm, {k: dataclasses.asdict(v) for k, v in states.items()})
+
+    def choose(self, user: str, family: str, arms: list[str], rng: random.Random | None = None) -> bandits.Choice | None:
+        """The user's bandit picks one of `arms` (None when there is nothing to choose between)."""
+        if len(arms) < 2:
+            return None
+        _, epsilon = self.algorithm(user)
+        return bandits.make(self.algorithm(user)[0], epsilon).choose(arms, self.states(user, family), rng or random.Random())
+
+    # feedback --------------------------------------------------------------------------------------
     def feedback(self, image_id: float, kind: str, value: float, request: gr.Request) -> str:
         """Record a reaction to one of the user's images; the bandits learn from new feedback only."""
-        user = user_of(request)
         with user_errors():
-            if not image_id:
-                raise ValueError("Pick an image first.")
-            score = rewards.reward(kind, float(value or 0))
-            row, new = self.repo.record_feedback(user, int(image_id), kind, float(value or 0), score)
-            if not new:
-                return f"Already counted: your {kind} of image #{int(image_id)}."
-            image = self.repo.image(user, int(image_id))
-            algorithm, _ = self.algorithm(user)
-            for family, arm in self._arms_of(image):
-                state = {a: bandits.ArmState(**s) for a, s in self.repo.arm_states(user, algorithm, family).items()}
-                bandits.update(state, arm, rewards.to_unit(score))
-                self.repo.save_arm(user, algorithm, family, arm, dataclasses.asdict(state[arm]))
-            return f"Thanks: {kind} recorded for image #{int(image_id)} (reward {score:+.1f})."
+            return self.record(user_of(request), image_id, kind, value)
 
-    def _arms_of(self, image) -> list[tuple[str, str]]:
+    def record(self, user: str, image_id: Any, kind: str, value: Any = 0) -> str:
+        if not image_id:
+            raise ValueError("Pick an image first.")
+        score = rewards.reward(kind, float(value or 0))
+        row, new = self.repo.record_feedback(user, int(image_id), kind, float(value or 0), score)
+        if not new:
+            return f"Already counted: your {kind} of image #{int(image_id)}."
+        image = self.repo.image(user, int(image_id))
+        algorithm, _ = self.algorithm(user)
+        for family, arm in self.arms_of(image):
+            state = self.states(user, family)
+            bandits.update(state, arm, rewards.to_unit(score))
+            self.repo.save_arm(user, algorithm, family, arm, dataclasses.asdict(state[arm]))
+        return f"Thanks: {kind} recorded for image #{int(image_id)} (reward {score:+.1f})."
+
+    def skip_unanswered(self, user: str) -> int:
+        """'No interaction': when a new job starts, the last job's images that got no reaction count as skipped.
+
+        Never in a job's way: a failure here is logged and the job goes on."""
+        skipped = 0
+        try:
+            for image in self.repo.unanswered_images(user):
+                self.record(user, image.id, "skip")
+                skipped += 1
+        except Exception:
+            log.exception("recording skips for %s failed", user)
+        return skipped
+
+    def arms_of(self, image) -> list[tuple[str, str]]:
         arms = [("model", image.model_id)] if image.model_id else []
         generation = self.repo.image_generation(image)
-        if generation is not None and generation.kind == "style_transfer":
-            arms += [("style", s) for s in json.loads(generation.params).get("styles", []) if s != "own image"]
+        if generation is None:
+            return arms
+        if generation.kind == "style_transfer":
+            arms += [("style", s) for s in json.loads(generation.params).get("styles", []) if s in self.presets]
+        elif self.analyse is not None and generation.prompt.strip():
+            try:
+                analysis = self.analyse(generation.prompt)
+            except ValueError:
+                return arms
+            arms.append(("mood", analysis.mood))
+            arms += [("colour", k.term.lower()) for k in analysis.keywords.get("colour", [])][:3]
         return arms
 
+    # recommendations -------------------------------------------------------------------------------
     def recommend(self, request: gr.Request) -> dict:
-        """The model and style the user's bandit would pick next, each with its reason."""
+        """What the user's bandit picks next (with why), prompts for them, trending styles, something new."""
         user = user_of(request)
         with user_errors():
-            algorithm, epsilon = self.algorithm(user)
-            bandit = bandits.make(algorithm, epsilon)
-            rng = random.Random()
+            algorithm, _ = self.algorithm(user)
+            for family in FAMILIES:
+                self.states(user, family)  # repairs corrupt statistics first
             answer: dict = {"algorithm": algorithm}
             families = {"model": [s.id for s in self.registry.specs("text-to-image") if self.registry.is_installed(s.id)],
-                        "style": list(load_presets())}
+                        "style": list(self.presets), "mood": self.moods}
             for family, arms in families.items():
-                if not arms:
-                    answer[family] = None
-                    continue
-                state = {a: bandits.ArmState(**s) for a, s in self.repo.arm_states(user, algorithm, family).items()}
-                choice = bandit.choose(arms, state, rng)
-                answer[family] = {"choice": choice.arm, "reason": f"chosen for you: {choice.reason}"}
+                choice = self.choose(user, family, arms)
+                answer[family] = ({"choice": choice.arm, "reason": f"chosen for you: {choice.reason}"} if choice else
+                                  {"choice": arms[0], "reason": "the only one installed"} if arms else None)
+            answer["for_you"] = [dataclasses.asdict(s) for s in self.for_you(user)]
+            answer["from_similar_users"] = [dataclasses.asdict(s) for s in self.similar_users(user)]
+            answer["trending_styles"] = self.trending_styles()
+            answer["explore"] = self.explore(user)
             answer["favourite_prompts"] = [p.text for p in self.repo.prompts(user, favourites=True, limit=5)]
             return answer
 
-    def preferences(self, request: gr.Request):
+    def for_you(self, user: str, k: int = 5) -> list[recommend.Suggestion]:
+        """Content-based: prompt ideas nearest (MiniLM) to the prompts whose images the user liked."""
+        liked = self.repo.liked_prompts(user).get(user, []) + [p.text for p in self.repo.prompts(user, favourites=True)]
+        candidates = list(dict.fromkeys(self.candidates()))
+        if not liked or not candidates:
+            return []
+        encoder = self.registry.get("minilm")
+        vectors = encoder.encode(liked + candidates, normalize_embeddings=True, convert_to_numpy=True)
+        preferred = [a for family in ("mood", "colour") for a, s in self.states(user, family).items()
+                     if s.pulls and s.mean > 0.5]
+        preferred += [self.presets[a]["artist"].split()[-1] for a, s in self.states(user, "style").items()
+                      if s.pulls and s.mean > 0.5 and a in self.presets]
+        return recommend.content_based(liked, np.asarray(vectors[: len(liked)]), candidates,
+                                       np.asarray(vectors[len(liked):]), preferred, k)
+
+    def similar_users(self, user: str, k: int = 5) -> list[recommend.Suggestion]:
+        """Collaborative: prompts liked by users whose preference vectors are close to this user's."""
+        vectors = {name: recommend.preference_vector(v) for name, v in self.repo.preference_vectors().items()}
+        me = vectors.pop(user, {})
+        if not me or not vectors:
+            return []
+        likes = self.repo.liked_prompts(None)
+        return recommend.collaborative(me, vectors, likes, set(likes.get(user, [])), k)
+
+    def trending_styles(self, days: int = 7, k: int = 3) -> list[dict]:
+        """Styles with the most positive reactions from everyone in the last week."""
+        totals: dict[str, float] = {}
+        for params, score in self.repo.recent_style_feedback(days):
+            for style in params.get("styles", []):
+                if style in self.presets:
+                    totals[style] = totals.get(style, 0.0) + score
+        best = sorted((t, s) for s, t in totals.items() if t > 0)[::-1][:k]
+        return [{"style": s, "name": label(self.presets[s]), "score": round(t, 2)} for t, s in best]
+
+    def explore(self, user: str) -> dict:
+        """The style and mood this user has tried least: 'explore something new'."""
+        answer = {}
+        for family, arms in (("style", list(self.presets)), ("mood", self.moods)):
+            pulls = {a: s.pulls for a, s in self.states(user, family).items()}
+            arm = recommend.explore(arms, pulls)
+            name = label(self.presets[arm]) if family == "style" else arm
+            answer[family] = {"choice": arm, "reason": f"explore something new: {name} "
+                              + ("(you have not tried it yet)" if not pulls.get(arm) else f"(tried {pulls[arm]} times)")}
+        return answer
+
+    def suggest_style(self, request: gr.Request) -> tuple[str, str]:
+        """The Style transfer tab's preset, picked by the user's bandit, and why."""
+        user = user_of(request)
+        with user_errors():
+            choice = self.choose(user, "style", list(self.presets))
+            return choice.arm, f"Style chosen for you: **{label(self.presets[choice.arm])}** ({choice.reason})."
+
+    # charts and reports ----------------------------------------------------------------------------
+    def preferences(self, request: gr.Request) -> tuple:
+        """One table per family (models, styles, moods, colours): arm, average reward (0-1), reactions."""
         import pandas as pd
 
+        user = user_of(request)
         with user_errors():
-            rows = self.repo.feedback_by_model(user_of(request))
-            return pd.DataFrame(rows, columns=["model", "feedback", "mean reward"])
+            algorithm, _ = self.algorithm(user)
+            for family in FAMILIES:
+                self.states(user, family)  # repairs corrupt statistics before they are charted
+            rows = self.repo.arm_table(user, algorithm)
+            return tuple(pd.DataFrame([(a, round(m, 3), n) for f, a, n, m in rows if f == family],
+                                      columns=[family, "average reward", "reactions"]) for family in FAMILIES)
 
     def report(self) -> list[list]:
         with user_errors():
             return [[a, users, round(total or 0.0, 2)] for a, users, total in self.repo.reward_by_algorithm()]
-

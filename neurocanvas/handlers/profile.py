@@ -9,7 +9,9 @@ from PIL import Image
 
 from neurocanvas.context import AppContext
 from neurocanvas.handlers.common import user_errors, user_of
-from neurocanvas.store.images import write_atomic
+from neurocanvas.store.images import read_png_meta, write_atomic
+
+HISTORY = ["job", "kind", "status", "models", "prompt", "seconds", "created"]
 
 PAGE_SIZE = 24
 SORTS = ["newest", "oldest", "rating", "clip"]
@@ -49,6 +51,22 @@ class ProfileHandler:
             return [(str(self.repo.image_path(r)),
                      f"#{r.id} · {r.model_id or 'image'} · seed {r.seed}" + (" · ★" if r.favourite else ""))
                     for r in rows]
+
+    def details(self, image_id: float, request: gr.Request) -> dict:
+        """What the lightbox shows beside a picked image: its settings, scores and the user's reactions."""
+        user = user_of(request)
+        with user_errors():
+            if not image_id:
+                return {}
+            row = self.repo.image(user, int(image_id))
+            return {"id": row.id, "model": row.model_id, "seed": row.seed, "size": f"{row.width}x{row.height}",
+                    "created": row.created_at.strftime("%Y-%m-%d %H:%M"), "favourite": row.favourite,
+                    "clip_score": row.clip_score, "your_reactions": self.repo.image_feedback(user, row.id),
+                    "settings": read_png_meta(self.repo.image_path(row))}
+
+    def history(self, request: gr.Request) -> list[list]:
+        with user_errors():
+            return [list(r) for r in self.repo.history(user_of(request))]
 
     def first_page(self, request: gr.Request) -> list[tuple[str, str]]:
         return self.gallery(1, "", "", False, "", "", "newest", request)

@@ -1,7 +1,7 @@
 """Style transfer: a photo and up to three styles (presets or the user's own image) -> a job -> the gallery."""
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Any, Iterator
 
 import gradio as gr
 
@@ -27,7 +27,8 @@ QUICK = "efficientnet-lite0"
 
 
 class StyleTransferHandler:
-    def __init__(self, ctx: AppContext) -> None:
+    def __init__(self, ctx: AppContext, prefs: Any = None) -> None:
+        self.prefs = prefs  # PreferencesHandler: a new job marks the last job's unanswered images as skipped
         self.registry = ctx.registry
         self.repo = ctx.repo
         self.settings = ctx.settings
@@ -85,12 +86,15 @@ class StyleTransferHandler:
             self.registry.preload(method)  # missing or corrupt weights fail here, before any row is written
             params = {"styles": names, "weights": [w for _, w in styles], "strength": job.strength, "size": job.size,
                       "steps": job.steps, "keep_colors": job.keep_colors, "method": method}
+            if self.prefs is not None:
+                self.prefs.skip_unanswered(user)
             generation = self.repo.create_generation(user, "style_transfer", prompt=" + ".join(names), params=params,
                                                      model_ids=[method])
             history = [(work_units(p.get("steps", 1), 1, p.get("size", 512), p.get("size", 512)), t.get("total", 0))
                        for p, t in self.repo.recent_timings("style_transfer", method)]
             ticket = self.jobs.join(generation.id, user, f"Restyle: {' + '.join(names)}",
                                     estimate_seconds(work_units(job.steps, 1, job.size, job.size), history))
+
         yield from self._run(user, generation.id, job, method, params, progress, ticket)
 
     def _fast(self, user: str, photo, method: str, strength: float, size: int, keep_colors: bool) -> Iterator[tuple]:
@@ -104,6 +108,8 @@ class StyleTransferHandler:
         job = FastRequest(content=photo, size=size, strength=min(strength, 1.0), keep_colors=keep_colors)
         params = {"styles": [spec.defaults.get("style")], "weights": [1.0], "strength": job.strength, "size": size,
                   "keep_colors": keep_colors, "method": method}
+        if self.prefs is not None:
+            self.prefs.skip_unanswered(user)
         generation = self.repo.create_generation(user, "style_transfer", prompt=str(spec.defaults.get("style")),
                                                  params=params, model_ids=[method])
         ticket = self.jobs.join(generation.id, user, spec.name, estimate=1.0)

@@ -25,7 +25,8 @@ FIELDS = ("prompt", "negative_prompt", "model_id", "num_inference_steps", "guida
 
 
 class TextToImageHandler:
-    def __init__(self, ctx: AppContext) -> None:
+    def __init__(self, ctx: AppContext, prefs: Any = None) -> None:
+        self.prefs = prefs  # PreferencesHandler: a new job marks the last job's unanswered images as skipped
         self.registry = ctx.registry
         self.repo = ctx.repo
         self.jobs = ctx.jobs
@@ -123,6 +124,8 @@ class TextToImageHandler:
             self.registry.preload(model_id)  # a corrupt model fails here, before any row is written
             if vae_id:
                 self.registry.preload(vae_id)
+            if self.prefs is not None:
+                self.prefs.skip_unanswered(user)
             generation = self.repo.create_generation(user, "text_to_image", job.prompt, job.negative_prompt, params,
                                                      [model_id] + ([vae_id] if vae_id else []), request_key=key)
             ticket = self.enqueue(user, generation.id, spec.name, job, model_id)

@@ -307,7 +307,7 @@ class Repo:
         self._conversation(user, conversation_id).delete_instance(recursive=True)
 
     # feedback and preferences ------------------------------------------------------------------
-    ONCE_PER_IMAGE = ("like", "favourite", "share", "download", "rating")
+    ONCE_PER_IMAGE = ("like", "favourite", "share", "download", "rating", "skip")
 
     @_guard
     def record_feedback(self, user: str | None, image_id: int, kind: str, value: float,
@@ -343,6 +343,75 @@ class Repo:
                                                               state["beta"])
             row.updated_at = now()
             row.save()
+
+    @_guard
+    def unanswered_images(self, user: str | None) -> list[Image]:
+        """The images of the user's last finished job that got no reaction at all."""
+        owner = self.user(user)
+        last = (Generation.select().where((Generation.user == owner) & (Generation.status == "done"))
+                .order_by(Generation.id.desc()).first())
+        if last is None:
+            return []
+        answered = Feedback.select(Feedback.image).where(Feedback.user == owner)
+        return list(Image.select().where((Image.generation == last) & Image.deleted_at.is_null()
+                                         & Image.id.not_in(answered)))
+
+    @_guard
+    def feedback_history(self, user: str | None) -> list[tuple[Image, str, float]]:
+        """Every reaction of the user's, oldest first: the source of truth the arm statistics are rebuilt from."""
+        rows = (Feedback.select(Feedback, Image).join(Image)
+                .where(Feedback.user == self.user(user)).order_by(Feedback.id))
+        return [(r.image, r.kind, r.reward) for r in rows]
+
+    @_guard
+    def replace_arms(self, user: str | None, algorithm: str, states: dict[tuple[str, str], dict]) -> None:
+        """Swap all of a user's arm statistics for one algorithm in one transaction (a rebuild)."""
+        owner = self.user(user)
+        with self.db.atomic():
+            ArmStat.delete().where((ArmStat.user == owner) & (ArmStat.algorithm == algorithm)).execute()
+            for (family, arm), state in states.items():
+                ArmStat.create(user=owner, algorithm=algorithm, family=family, arm=arm[:128], pulls=state["pulls"],
+                               reward_sum=state["reward_sum"], alpha=state["alpha"], beta=state["beta"])
+
+    @_guard
+    def arm_table(self, user: str | None, algorithm: str) -> list[tuple[str, str, int, float]]:
+        """(family, arm, pulls, mean reward in [0, 1]) for the preference charts."""
+        rows = ArmStat.select().where((ArmStat.user == self.user(user)) & (ArmStat.algorithm == algorithm)
+                                      & (ArmStat.pulls > 0)).order_by(ArmStat.family, ArmStat.arm)
+        return [(r.family, r.arm, r.pulls, r.reward_sum / r.pulls) for r in rows]
+
+    @_guard
+    def preference_vectors(self) -> dict[str, dict[str, tuple[int, float]]]:
+        """user -> 'family:arm' -> (pulls, reward sum), over every algorithm: for similar-taste recommendations."""
+        rows = (ArmStat.select(User.name, ArmStat.family, ArmStat.arm, pw.fn.SUM(ArmStat.pulls), pw.fn.SUM(ArmStat.reward_sum))
+                .join(User).group_by(User.name, ArmStat.family, ArmStat.arm).tuples())
+        vectors: dict[str, dict[str, tuple[int, float]]] = {}
+        for name, family, arm, pulls, total in rows:
+            vectors.setdefault(name, {})[f"{family}:{arm}"] = (int(pulls or 0), float(total or 0.0))
+        return vectors
+
+    @_guard
+    def liked_prompts(self, user: str | None = None, limit: int = 50) -> dict[str, list[str]]:
+        """user -> text-to-image prompts whose images got a positive reaction, newest first (everyone when user is None)."""
+        query = (Feedback.select(User.name, Generation.prompt).join(Image).join(Generation)
+                 .switch(Feedback).join(User)
+                 .where((Feedback.reward > 0) & (Generation.kind == "text_to_image") & (Generation.prompt != ""))
+                 .order_by(Feedback.id.desc()))
+        if user is not None:
+            query = query.where(Feedback.user == self.user(user))
+        liked: dict[str, list[str]] = {}
+        for name, prompt in query.limit(limit * 20).tuples():
+            if prompt not in liked.setdefault(name, []) and len(liked[name]) < limit:
+                liked[name].append(prompt)
+        return liked
+
+    @_guard
+    def recent_style_feedback(self, days: int = 7) -> list[tuple[dict, float]]:
+        """(style job params, reward) of every user's reactions to restyled images in the last days: for trends."""
+        since = now() - dt.timedelta(days=days)
+        rows = (Feedback.select(Generation.params, Feedback.reward).join(Image).join(Generation)
+                .where((Feedback.created_at >= since) & (Generation.kind == "style_transfer")).tuples())
+        return [(json.loads(params), reward) for params, reward in rows]
 
     @_guard
     def feedback_by_model(self, user: str | None) -> list[tuple[str, int, float]]:
@@ -397,4 +466,36 @@ class Repo:
             "feedback": Feedback.select().where(Feedback.user == owner).count(),
             "jobs": {status: by_status.get(status, 0) for status in GENERATION_STATUSES},
             "member_since": owner.created_at.strftime("%Y-%m-%d"),
+            **self._usage(owner),
         }
+
+    def _usage(self, owner: User) -> dict:
+        """Most used model and styles, and the average time of a finished job."""
+        models = (Image.select(Image.model_id, pw.fn.COUNT(Image.id)).where((Image.user == owner) & (Image.model_id != ""))
+                  .group_by(Image.model_id).order_by(pw.fn.COUNT(Image.id).desc()).limit(1).tuples())
+        styles: dict[str, int] = {}
+        seconds = []
+        for params, timings, kind in (Generation.select(Generation.params, Generation.timings, Generation.kind)
+                                      .where((Generation.user == owner) & (Generation.status == "done")).tuples()):
+            if kind == "style_transfer":
+                for style in json.loads(params).get("styles", []):
+                    styles[style] = styles.get(style, 0) + 1
+            total = json.loads(timings).get("total")
+            if total:
+                seconds.append(total)
+        return {"favourite_model": models[0][0] if models else None,
+                "most_used_styles": [s for s, _ in sorted(styles.items(), key=lambda kv: -kv[1])[:3]],
+                "average_job_seconds": round(sum(seconds) / len(seconds), 2) if seconds else None}
+
+    @_guard
+    def history(self, user: str | None, limit: int = 50) -> list[tuple]:
+        """The user's latest jobs: (id, kind, status, models, prompt, seconds, created)."""
+        rows = (Generation.select().where(Generation.user == self.user(user)).order_by(Generation.id.desc()).limit(limit))
+        return [(r.id, r.kind, r.status, ", ".join(json.loads(r.model_ids)), r.prompt[:80],
+                 json.loads(r.timings).get("total"), r.created_at.strftime("%Y-%m-%d %H:%M")) for r in rows]
+
+    @_guard
+    def image_feedback(self, user: str | None, image_id: int) -> list[str]:
+        image = self.image(user, image_id)
+        return [f"{r.kind} {r.value:g}" if r.kind in ("rating", "vote") else r.kind
+                for r in Feedback.select().where((Feedback.image == image) & (Feedback.user == self.user(user)))]

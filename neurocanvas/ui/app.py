@@ -58,8 +58,9 @@ def build_app(ctx: AppContext, warmup: bool = False) -> gr.Blocks:
     models = ModelsHandler(ctx)
     director = DirectorHandler(ctx)
     profile = ProfileHandler(ctx)
-    preferences = PreferencesHandler(ctx)
-    t2i = TextToImageHandler(ctx)
+    preferences = PreferencesHandler(ctx, analyse=lambda prompt: prompt_lab.analyzer().analyze(prompt),
+                                     candidates=lambda: [t for ts in prompt_lab.templates.values() for t in ts])
+    t2i = TextToImageHandler(ctx, preferences)
     compare = CompareHandler(ctx, preferences)
     auto = AutoHandler(ctx, t2i, prompt_lab, preferences, compare)  # offers "Auto" in Text to image
     if warmup:
@@ -71,7 +72,7 @@ def build_app(ctx: AppContext, warmup: bool = False) -> gr.Blocks:
         with gr.Tabs() as tabs:
             with gr.Tab("Style transfer", id="style_transfer"):
                 tab_placeholder.build(demo, status, "style_transfer")
-                tab_style_transfer.build(demo, StyleTransferHandler(ctx), HEAVY, admitted)
+                tab_style_transfer.build(demo, StyleTransferHandler(ctx, preferences), preferences, HEAVY, admitted)
             with gr.Tab("Text to image", id="text_to_image"):
                 t2i_prompt = tab_text_to_image.build(demo, t2i, models, HEAVY, admitted)
             with gr.Tab("Prompt lab", id="prompt_lab"):

@@ -5,13 +5,16 @@ import gradio as gr
 
 from neurocanvas.handlers.models import COLUMNS, ModelsHandler
 from neurocanvas.handlers.preferences import PreferencesHandler
-from neurocanvas.handlers.profile import FORMATS, KINDS, SORTS, ProfileHandler
+from neurocanvas.handlers.profile import FORMATS, HISTORY, KINDS, SORTS, ProfileHandler
 
 
 def build(demo: gr.Blocks, profile: ProfileHandler, models: ModelsHandler, prefs: PreferencesHandler) -> None:
     with gr.Tab("Stats"):
         stats = gr.JSON(label="Your statistics")
-        gr.Button("Refresh").click(profile.profile, None, stats, api_name="profile", queue=False)
+        history = gr.Dataframe(headers=HISTORY, label="History: your latest jobs", interactive=False, wrap=True)
+        refresh_stats = gr.Button("Refresh")
+        refresh_stats.click(profile.profile, None, stats, api_name="profile", queue=False)
+        refresh_stats.click(profile.history, None, history, api_name="job_history", queue=False)
     with gr.Tab("Gallery"):
         with gr.Row():
             page = gr.Number(value=1, precision=0, minimum=1, label="Page", scale=1)
@@ -22,7 +25,10 @@ def build(demo: gr.Blocks, profile: ProfileHandler, models: ModelsHandler, prefs
             since = gr.Textbox(label="From (YYYY-MM-DD)", scale=1)
             until = gr.Textbox(label="Until (YYYY-MM-DD)", scale=1)
             sort = gr.Radio(SORTS, value="newest", label="Sort", scale=2)
-        gallery = gr.Gallery(label="Your images", columns=6, height="auto", elem_id="profile-gallery")
+        with gr.Row():
+            gallery = gr.Gallery(label="Your images (click one to enlarge it)", columns=6, height="auto",
+                                 elem_id="profile-gallery", scale=3)
+            details = gr.JSON(label="Picked image", scale=1, elem_id="profile-details")
         gr.Button("Show").click(profile.gallery, [page, model, kind, favourites, since, until, sort], gallery,
                                 api_name="gallery", queue=False)
         with gr.Row():
@@ -39,7 +45,9 @@ def build(demo: gr.Blocks, profile: ProfileHandler, models: ModelsHandler, prefs
         file = gr.File(label="Download", interactive=False)
         last_deleted = gr.State(None)
         thanks = gr.Markdown(elem_id="feedback-result")
-        gallery.select(selected_image_id, None, image_id, queue=False)
+        gallery.select(selected_image_id, None, image_id, queue=False).then(
+            profile.details, image_id, details, queue=False)
+        gr.api(profile.details, api_name="image_details")
         stars.select(_rate(prefs), [image_id, stars], thanks, queue=False)
         for reaction, button in reactions.items():
             button.click(_reaction(prefs, reaction), image_id, thanks, queue=False)
@@ -49,7 +57,12 @@ def build(demo: gr.Blocks, profile: ProfileHandler, models: ModelsHandler, prefs
         delete.click(profile.delete, image_id, [thanks, last_deleted], api_name="delete_image", queue=False)
         undo.click(profile.restore, last_deleted, thanks, api_name="restore_image", queue=False)
     with gr.Tab("Preferences"):
-        chart = gr.BarPlot(x="model", y="mean reward", title="Your reactions by model", y_lim=[-1, 1])
+        with gr.Row():
+            charts = [gr.BarPlot(x=family, y="average reward", title=f"Your {title}", y_lim=[0, 1])
+                      for family, title in (("model", "models"), ("style", "styles"))]
+        with gr.Row():
+            charts += [gr.BarPlot(x=family, y="average reward", title=f"Your {title}", y_lim=[0, 1])
+                       for family, title in (("mood", "moods"), ("colour", "colours"))]
         recommendation = gr.JSON(label="Recommended for you")
         with gr.Row():
             algorithm = gr.Radio(["epsilon_greedy", "ucb1", "thompson"], label="Learning algorithm")
@@ -57,7 +70,7 @@ def build(demo: gr.Blocks, profile: ProfileHandler, models: ModelsHandler, prefs
         algorithm_msg = gr.Markdown()
         report = gr.Dataframe(headers=["algorithm", "users", "total reward"], label="All users: reward by algorithm")
         refresh = gr.Button("Refresh")
-        refresh.click(prefs.preferences, None, chart, queue=False, api_name="preferences")
+        refresh.click(prefs.preferences, None, charts, queue=False, api_name="preferences")
         refresh.click(prefs.recommend, None, recommendation, queue=False, api_name="recommend")
         refresh.click(prefs.report, None, report, queue=False, api_name="algorithm_report")
         algorithm.select(prefs.set_algorithm, [algorithm, epsilon], algorithm_msg, queue=False, api_name="set_algorithm")

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import gradio as gr
 
+from neurocanvas.handlers.preferences import PreferencesHandler
 from neurocanvas.handlers.style_transfer import NONE, QUICK, StyleTransferHandler
 
 
-def build(demo: gr.Blocks, style: StyleTransferHandler, heavy: str, heavy_limit: int) -> None:
+def build(demo: gr.Blocks, style: StyleTransferHandler, prefs: PreferencesHandler, heavy: str, heavy_limit: int) -> None:
     with gr.Row():
         with gr.Column(scale=2):
             content = gr.Image(label="Your photo", type="filepath", sources=["upload", "clipboard"], height=260,
@@ -14,6 +15,7 @@ def build(demo: gr.Blocks, style: StyleTransferHandler, heavy: str, heavy_limit:
             with gr.Row():
                 preset_a = gr.Dropdown(style.preset_choices(), value="starry-night", label="Style", scale=3)
                 weight_a = gr.Slider(0, 1, value=1.0, step=0.05, label="Weight", scale=1)
+            suggestion = gr.Markdown(elem_id="style-suggestion")
             with gr.Row():
                 preset_b = gr.Dropdown(style.preset_choices(), value=NONE, label="Mix with", scale=3)
                 weight_b = gr.Slider(0, 1, value=0.5, step=0.05, label="Weight", scale=1)
@@ -40,4 +42,5 @@ def build(demo: gr.Blocks, style: StyleTransferHandler, heavy: str, heavy_limit:
                                     steps, keep, method], [result, preview, info], api_name="style_transfer",
                     concurrency_id=heavy, concurrency_limit=heavy_limit)
     stop.click(None, None, None, cancels=[job], queue=False)
+    demo.load(prefs.suggest_style, None, [preset_a, suggestion], api_name="suggest_style", queue=False)
     demo.load(style.refresh_methods, None, method, queue=False).then(style.fast_note, None, fast_note, queue=False)

@@ -53,14 +53,98 @@ def test_recommendation_says_why(ctx, app):
     assert "ucb1" in client.predict("ucb1", 0.1, api_name="/set_algorithm")
     answer = client.predict(api_name="/recommend")
     assert answer["algorithm"] == "ucb1"
-    assert answer["model"]["choice"] == "tiny-sd" and answer["model"]["reason"].startswith("chosen for you")
+    assert answer["model"] == {"choice": "tiny-sd", "reason": "the only one installed"}
     assert answer["style"]["choice"] and answer["style"]["reason"] == "chosen for you: not tried yet"
+    assert answer["mood"]["reason"].startswith("chosen for you")
 
 
 def test_preferences_chart_and_report(ctx, app):
     demo, client = app
     client.predict(image_of(ctx).id, "rating", 5, api_name="/feedback")
-    chart = client.predict(api_name="/preferences")
-    assert chart["columns"] == ["model", "feedback", "mean reward"] and chart["data"] == [["tiny-sd", 1, 1.0]]
+    models, styles, moods, colours = client.predict(api_name="/preferences")
+    assert models["columns"] == ["model", "average reward", "reactions"] and models["data"] == [["tiny-sd", 1.0, 1]]
+    assert styles["data"] == [] and colours["columns"][0] == "colour"
     report = client.predict(api_name="/algorithm_report")
     assert report["data"][0][1] == 1
+
+
+def made(ctx, prompt, kind="text_to_image", styles=None, user=None, model="tiny-sd"):
+    """A finished job with one image, as the tabs leave them."""
+    params = {"styles": styles} if styles else {}
+    job = ctx.repo.create_generation(user, kind, prompt, params=params, model_ids=[model])
+    [row] = ctx.repo.save_images(user, job.id, [(Image.new("RGB", (8, 8), "blue"), {"prompt": prompt}, model, 1)])
+    ctx.repo.set_generation_status(user, job.id, "done")
+    return row
+
+
+def test_a_result_left_alone_counts_as_a_skip_when_the_next_job_starts(ctx, app):
+    from tests.ui.test_text_to_image import FORM
+
+    demo, client = app
+    client.predict(*{**FORM, "seed": 1}.values(), api_name="/text_to_image")
+    assert Feedback.select().count() == 0
+    client.predict(*{**FORM, "seed": 2}.values(), api_name="/text_to_image")
+    [skip] = Feedback.select()
+    assert skip.kind == "skip" and skip.reward == -0.2 and skip.image.seed == 1
+    arm = ArmStat.get((ArmStat.family == "model") & (ArmStat.arm == "tiny-sd"))
+    assert arm.pulls == 1 and arm.reward_sum == pytest.approx(to_unit(-0.2))
+    client.predict(*{**FORM, "seed": 3}.values(), api_name="/text_to_image")  # seed 2 skipped too, seed 1 not twice
+    assert sorted(f.image.seed for f in Feedback.select()) == [1, 2]
+
+
+def test_corrupt_arm_statistics_are_rebuilt_from_the_feedback(ctx, app):
+    demo, client = app
+    a, b = made(ctx, "a red rose, calm"), made(ctx, "a storm at sea, dramatic, dark blue")
+    client.predict(a.id, "rating", 5, api_name="/feedback")
+    client.predict(b.id, "like", 0, api_name="/feedback")
+    client.predict(b.id, "rating", 1, api_name="/feedback")
+    before = {(r.family, r.arm): (r.pulls, r.reward_sum) for r in ArmStat.select()}
+    ArmStat.update(pulls=-5, alpha=-3.0).where(ArmStat.family == "model").execute()  # SQLite stores NaN as NULL
+    answer = client.predict(api_name="/recommend")  # works, and repairs
+    assert answer["model"]["choice"] == "tiny-sd"
+    after = {(r.family, r.arm): (r.pulls, pytest.approx(r.reward_sum)) for r in ArmStat.select()}
+    assert after == before
+    expected = sum(to_unit(f.reward) for f in Feedback.select())  # recomputed from the feedback table
+    assert ArmStat.get(ArmStat.family == "model").reward_sum == pytest.approx(expected)
+    assert {f for f, _ in before} >= {"model", "mood", "colour"}
+
+
+def test_for_you_trending_and_explore(ctx, app):
+    demo, client = app
+    liked = made(ctx, "a snowy mountain lake at sunrise, pine trees")
+    client.predict(liked.id, "favourite", 0, api_name="/feedback")
+    restyle = made(ctx, "udnie", kind="style_transfer", styles=["udnie"], model="efficientnet-lite0")
+    client.predict(restyle.id, "like", 0, api_name="/feedback")
+    answer = client.predict(api_name="/recommend")
+    top = answer["for_you"][0]
+    from neurocanvas.handlers.prompt_lab import load_templates
+
+    assert top["text"] in load_templates()["landscape"] and "snowy mountain lake" in top["reason"]
+    scores = [s["score"] for s in answer["for_you"]]
+    assert scores == sorted(scores, reverse=True) and len(scores) == 5
+    assert answer["trending_styles"][0]["style"] == "udnie"
+    assert answer["explore"]["style"]["choice"] != "udnie" and "not tried" in answer["explore"]["style"]["reason"]
+
+
+def test_prompts_liked_by_similar_users_are_recommended(ctx, app):
+    demo, client = app
+    from neurocanvas.handlers.preferences import PreferencesHandler
+
+    prefs = PreferencesHandler(ctx)
+    for user, verdict, prompt in (("twin", 5, "a neon city at night, rain"), ("opposite", 1, "a pastel meadow")):
+        image = made(ctx, prompt, user=user)
+        prefs.record(user, image.id, "rating", verdict)
+        other = made(ctx, f"{prompt}, again", user=user)
+        prefs.record(user, other.id, "rating", 5 if verdict == 5 else 4)
+    mine = made(ctx, "a neon city at night, rain")
+    client.predict(mine.id, "rating", 5, api_name="/feedback")
+    similar = client.predict(api_name="/recommend")["from_similar_users"]
+    assert [s["text"] for s in similar] == ["a neon city at night, rain, again"]
+    assert "similar taste" in similar[0]["reason"]
+
+
+def test_the_style_tab_suggests_a_style_chosen_for_you(ctx, app):
+    demo, client = app
+    preset, why = client.predict(api_name="/suggest_style")
+    assert preset in ctx.registry.catalog or preset  # a preset id
+    assert why.startswith("Style chosen for you") and "not tried yet" in why

@@ -75,3 +75,18 @@ def test_someone_elses_image_cannot_be_deleted_or_downloaded(ctx, app):
     with pytest.raises(Exception, match="No image"):
         client.predict(theirs.id, "PNG", api_name="/download_image")
     assert Feedback.select().count() == 0
+
+
+def test_lightbox_details_and_history(ctx, app):
+    demo, client = app
+    image = add(ctx, "tiny-sd")
+    client.predict(image.id, "rating", 4, api_name="/feedback")
+    details = client.predict(image.id, api_name="/image_details")
+    assert details["id"] == image.id and details["model"] == "tiny-sd" and details["your_reactions"] == ["rating 4"]
+    assert "settings" in details
+    with pytest.raises(Exception, match="No image"):
+        client.predict(add(ctx, "tiny-sd", user="someone-else").id, api_name="/image_details")
+    history = client.predict(api_name="/job_history")
+    assert history["data"][0][1:3] == ["text_to_image", "done"]
+    stats = client.predict(api_name="/profile")
+    assert stats["favourite_model"] == "tiny-sd"
