@@ -22,7 +22,7 @@ from neurocanvas.ui import (
     jobs_panel,
     tab_compare,
     tab_director,
-    tab_placeholder,
+    tab_status,
     tab_profile,
     tab_prompt_lab,
     tab_style_transfer,
@@ -71,18 +71,18 @@ def build_app(ctx: AppContext, warmup: bool = False) -> gr.Blocks:
         admitted = min(ctx.settings.queue_size, MAX_ADMITTED)
         with gr.Tabs() as tabs:
             with gr.Tab("Style transfer", id="style_transfer"):
-                tab_placeholder.build(demo, status, "style_transfer")
+                tab_status.build(demo, status, "style_transfer")
                 tab_style_transfer.build(demo, StyleTransferHandler(ctx, preferences), preferences, HEAVY, admitted)
             with gr.Tab("Text to image", id="text_to_image"):
                 t2i_prompt = tab_text_to_image.build(demo, t2i, models, HEAVY, admitted)
             with gr.Tab("Prompt lab", id="prompt_lab"):
-                tab_placeholder.build(demo, status, "prompt_lab")
+                tab_status.build(demo, status, "prompt_lab")
                 tab_prompt_lab.build(demo, prompt_lab, director, tabs, t2i_prompt)
             with gr.Tab("Compare & vote", id="compare"):
-                tab_placeholder.build(demo, status, "compare")
+                tab_status.build(demo, status, "compare")
                 tab_compare.build(demo, compare, auto, profile, HEAVY, admitted)
             with gr.Tab("Art director", id="director"):
-                tab_placeholder.build(demo, status, "director")
+                tab_status.build(demo, status, "director")
                 tab_director.build(demo, director, tabs, t2i_prompt)
             with gr.Tab("Profile", id="profile"):
                 tab_profile.build(demo, profile, models, preferences)

@@ -16,7 +16,7 @@ def test_every_tab_answers_through_the_api(app):
         line = client.predict(api_name=f"/{tab}_status")
         assert line.startswith(f"**{TABS[tab][0]}**")
     assert client.predict(api_name="/text_to_image_status").startswith("**Tiny SD (test)** is ready")
-    assert "not built yet" in client.predict(api_name="/compare_status")
+    assert client.predict(api_name="/compare_status") == "**Compare & vote**: model ready: Tiny OpenCLIP (test)."
     assert "model ready: EfficientNet-lite0" in client.predict(api_name="/style_transfer_status")
 
 

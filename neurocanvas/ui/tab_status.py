@@ -1,4 +1,4 @@
-"""A tab whose engine has not landed yet: one honest line, refreshed on load, reachable as `<tab>_status`."""
+"""The line above a tab: whether its model is installed (else the command that installs one), as `<tab>_status`."""
 from __future__ import annotations
 
 import gradio as gr
