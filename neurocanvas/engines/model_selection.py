@@ -42,6 +42,13 @@ def main_concept(concepts: list[tuple[str, float]], threshold: float) -> str | N
     return concepts[0][0] if concepts and concepts[0][1] >= threshold else None
 
 
+def ordered_models(concepts: list[tuple[str, float]], installed: list[str], rules: dict) -> tuple[str | None, list[str]]:
+    """The prompt's main concept, and the installed models in that concept's order (the rest after them)."""
+    concept = main_concept(concepts, rules.get("concept_threshold", 0.3))
+    order = rules["models"].get(concept or "", rules["models"]["default"])
+    return concept, [m for m in order if m in installed] + [m for m in installed if m not in order]
+
+
 def select(prompt: str, concepts: list[tuple[str, float]], installed: list[str], rules: dict, count: int = 3,
            prefer: tuple[str, str] | None = None, style_names: dict[str, str] | None = None) -> Plan:
     """Plan `count` runs (2-4) from the installed text-to-image models; `prefer` = (model, why) from the bandit."""
@@ -49,9 +56,7 @@ def select(prompt: str, concepts: list[tuple[str, float]], installed: list[str],
         raise ValueError("No text-to-image model is installed, so Auto has nothing to choose from.")
     if not 1 <= count <= 4:
         raise ValueError(f"Auto runs 1 to 4 images, not {count}.")
-    concept = main_concept(concepts, rules.get("concept_threshold", 0.3))
-    order = rules["models"].get(concept or "", rules["models"]["default"])
-    models = [m for m in order if m in installed] + [m for m in installed if m not in order]
+    concept, models = ordered_models(concepts, installed, rules)
     why_first = f"best for {concept} prompts" if concept in rules["models"] else "the studio's default order"
     if prefer and prefer[0] in models:
         models.remove(prefer[0])

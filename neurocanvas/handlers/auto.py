@@ -25,11 +25,11 @@ from neurocanvas.handlers.compare import CompareHandler
 from neurocanvas.handlers.preferences import PreferencesHandler
 from neurocanvas.handlers.prompt_lab import PromptLabHandler
 from neurocanvas.handlers.text_to_image import TextToImageHandler, _integer
-from neurocanvas.job_queue import estimate_seconds, work_units
+from neurocanvas.handlers.style_transfer import QUICK
+from neurocanvas.job_queue import work_units
 from neurocanvas.style_presets import label, load_presets, preset_image
 
 RULES_FILE = Path(__file__).resolve().parents[2] / "presets" / "auto_rules.json"
-QUICK = "efficientnet-lite0"
 RESTYLE_STEPS = 60  # the quick method's restyle of a render: a few seconds at 512 px
 
 
@@ -55,11 +55,8 @@ class AutoHandler:
             return model_selection.Plan("chosen", runs, f"Your choice: {', '.join(models[:4])}.")
         analysis = self.prompt_lab.analyzer().analyze(prompt)
         installed = self.installed()
-        rules_order = self.rules["models"].get(
-            model_selection.main_concept(analysis.concepts, self.rules.get("concept_threshold", 0.3)) or "",
-            self.rules["models"]["default"])
-        candidates = [m for m in rules_order if m in installed][:2] or installed[:2]
-        choice = self.prefs.choose(user, "model", candidates)
+        _, models = model_selection.ordered_models(analysis.concepts, installed, self.rules)
+        choice = self.prefs.choose(user, "model", models[:2])  # the bandit may swap the two leading models
         prefer = (choice.arm, f"chosen for you: {choice.reason}") if choice else None
         return model_selection.select(prompt, analysis.concepts, installed, self.rules, count, prefer, self.style_names)
 
@@ -102,11 +99,8 @@ class AutoHandler:
                                                        [run.model_id] + ([vae_id] if vae_id else []))
                            for run, job, params, vae_id in jobs]
             units = sum(work_units(j.num_inference_steps, 1, j.width, j.height) for _, j, _, _ in jobs)
-            history = [(work_units(p.get("num_inference_steps", 1), p.get("batch_size", 1), p.get("width", 512),
-                                   p.get("height", 512)), t.get("total", 0))
-                       for p, t in self.repo.recent_timings("text_to_image", jobs[0][0].model_id)]
             ticket = self.jobs.join(generations[0].id, user, f"Auto ({len(plan.runs)} images): {prompt[:30]}",
-                                    estimate_seconds(units, history))
+                                    self.t2i.estimate(jobs[0][0].model_id, units))
         header = f"**Auto** ({plan.rule}): {plan.summary}"
         pending = {g.id for g in generations}
         finished: list = []  # image rows, in plan order
@@ -127,7 +121,8 @@ class AutoHandler:
                                         emit("step", (index, step, total, preview)), cancel=ticket.cancel)
                     rendered[key] = self.t2i.save_result(user, generation.id, params, run.model_id, result)[0]
                     emit("saved", generation.id)
-                emit("image", self._restyle(user, rendered[key], run, ticket) if run.restyle else rendered[key])
+                prompt_used = renders[key][1].prompt
+                emit("image", self._restyle(user, rendered[key], run, prompt_used, ticket) if run.restyle else rendered[key])
 
         try:
             started = yield from wait_turn(self.jobs, ticket, lambda line: (gr.skip(), gr.skip(), line, gr.skip(), gr.skip()))
@@ -178,7 +173,7 @@ class AutoHandler:
                 ticket.cancel.set()
                 self.repo.set_generation_status(user, generation_id, "cancelled")
 
-    def _restyle(self, user: str, render, run: model_selection.Run, ticket) -> Any:
+    def _restyle(self, user: str, render, run: model_selection.Run, prompt: str, ticket) -> Any:
         """Restyle a render with the preset: a fast network trained for it if there is one, else the quick method."""
         photo = load_image(self.repo.image_path(render), "render")
         fast_id = f"fast-{run.restyle}"
@@ -198,7 +193,7 @@ class AutoHandler:
                     result = StyleTransfer(EfficientNetTaps(network))(
                         StyleRequest(content=photo, styles=[(painting, 1.0)], size=max(64, max(photo.size)),
                                      steps=RESTYLE_STEPS), cancel=ticket.cancel)
-            meta = {**params, "kind": "style_transfer", "prompt": render_prompt(self.repo, render)}
+            meta = {**params, "kind": "style_transfer", "prompt": prompt}  # CLIP ranks it against the render's words
             row = self.repo.save_image(user, generation.id, result.image, meta, model_id=render.model_id)
         except BaseException as exc:
             self.repo.set_generation_status(user, generation.id, "cancelled" if isinstance(exc, StyleCancelled) else "failed",
@@ -221,9 +216,3 @@ class AutoHandler:
         for gallery, _, info, details, ids in self.run(prompt, negative_prompt, 512, 512, -1, count, models or None,
                                                        request, progress):
             yield gallery, details, ids, info
-
-
-def render_prompt(repo, render) -> str:
-    """The prompt a render was made from, so CLIP ranks its restyled version against the same words."""
-    generation = repo.image_generation(render)
-    return generation.prompt if generation is not None else ""

@@ -5,6 +5,7 @@ The feedback table is the source of truth: arm statistics that fail a sanity che
 """
 from __future__ import annotations
 
+import collections
 import dataclasses
 import hashlib
 import json
@@ -74,20 +75,22 @@ class PreferencesHandler:
     def rebuild(self, user: str) -> None:
         """Recompute every arm of the user's algorithm from the feedback table, in one transaction."""
         algorithm, _ = self.algorithm(user)
-        states: dict[tuple[str, str], bandits.ArmState] = {}
+        states: dict[str, dict[str, bandits.ArmState]] = collections.defaultdict(dict)
+        arms: dict[int, list[tuple[str, str]]] = {}  # an image's arms, worked out once (its prompt is analysed)
         for image, kind, score in self.repo.feedback_history(user):
-            for family, arm in self.arms_of(image):
-                family_state = {a: s for (f, a), s in states.items() if f == family}
-                bandits.update(family_state, arm, rewards.to_unit(score))
-                states[(family, arm)] = family_state[arm]
-        self.repo.replace_arms(user, algorithm, {k: dataclasses.asdict(v) for k, v in states.items()})
+            if image.id not in arms:
+                arms[image.id] = self.arms_of(image)
+            for family, arm in arms[image.id]:
+                bandits.update(states[family], arm, rewards.to_unit(score))
+        self.repo.replace_arms(user, algorithm, {(family, arm): dataclasses.asdict(state)
+                                                 for family, by_arm in states.items() for arm, state in by_arm.items()})
 
     def choose(self, user: str, family: str, arms: list[str], rng: random.Random | None = None) -> bandits.Choice | None:
         """The user's bandit picks one of `arms` (None when there is nothing to choose between)."""
         if len(arms) < 2:
             return None
-        _, epsilon = self.algorithm(user)
-        return bandits.make(self.algorithm(user)[0], epsilon).choose(arms, self.states(user, family), rng or random.Random())
+        algorithm, epsilon = self.algorithm(user)
+        return bandits.make(algorithm, epsilon).choose(arms, self.states(user, family), rng or random.Random())
 
     # feedback --------------------------------------------------------------------------------------
     def feedback(self, image_id: float, kind: str, value: float, request: gr.Request) -> str:

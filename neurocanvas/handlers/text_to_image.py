@@ -132,12 +132,16 @@ class TextToImageHandler:
         yield from self._run(user, generation.id, job, model_id, vae_id, params, progress, ticket)
 
     def enqueue(self, user: str, generation_id: int, name: str, job: Request, model_id: str) -> Ticket:
-        """Join the studio's queue with an estimate from this machine's latest runs of the model."""
+        """Join the studio's queue with an estimate of how long the job takes."""
+        units = work_units(job.num_inference_steps, job.batch_size, job.width, job.height)
+        return self.jobs.join(generation_id, user, f"{name}: {job.prompt[:40]}", self.estimate(model_id, units))
+
+    def estimate(self, model_id: str, units: float) -> float:
+        """Seconds for `units` of work on this model, from this machine's latest finished runs of it."""
         history = [(work_units(p.get("num_inference_steps", 1), p.get("batch_size", 1), p.get("width", 512),
                                p.get("height", 512)), t.get("total", 0))
                    for p, t in self.repo.recent_timings("text_to_image", model_id)]
-        units = work_units(job.num_inference_steps, job.batch_size, job.width, job.height)
-        return self.jobs.join(generation_id, user, f"{name}: {job.prompt[:40]}", estimate_seconds(units, history))
+        return estimate_seconds(units, history)
 
     def _run(self, user: str, generation_id: int, job: Request, model_id: str, vae_id: str | None, params: dict,
              progress, ticket: Ticket) -> Iterator[tuple]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from neurocanvas.engines.prompt_analysis import CATEGORIES, MAX_CHARS
+from neurocanvas.engines.prompt_analysis import MAX_CHARS
 from neurocanvas.handlers.director import DirectorHandler
 from neurocanvas.handlers.prompt_lab import HISTORY_COLUMNS, PromptLabHandler
 
