@@ -18,6 +18,7 @@ import json
 import logging
 import os
 import shutil
+import sys
 import threading
 import time
 from pathlib import Path
@@ -293,10 +294,18 @@ class Registry:
 
     def _make_room(self, spec: ModelSpec) -> None:
         """Unload least-recently-used models that are not in use until the new one fits the budget."""
+        used, _ = self._fit(spec.ram_mb, spec.id)
+        if used + spec.ram_mb > self.memory_budget_mb:
+            log.warning("%s (%.0f MB) exceeds the memory budget (%.0f MB in use of %.0f MB)",
+                        spec.id, spec.ram_mb, used, self.memory_budget_mb)
+
+    def _fit(self, extra_mb: float, why: str) -> tuple[float, list[str]]:
+        """Unload idle models, oldest first, until `extra_mb` more fits; the MB still in use and what went."""
+        unloaded = []
         with self._table_lock:
             used = sum(self.catalog[i].ram_mb for i in self._loaded if i in self.catalog)
             for victim in list(self._loaded):
-                if used + spec.ram_mb <= self.memory_budget_mb:
+                if used + extra_mb <= self.memory_budget_mb:
                     break
                 lock = self._locks[victim]
                 if not lock.acquire(blocking=False):
@@ -304,12 +313,22 @@ class Registry:
                 try:
                     self._close(self._loaded.pop(victim))
                     used -= self.catalog[victim].ram_mb
-                    log.info("unloaded %s to make room for %s", victim, spec.id)
+                    unloaded.append(victim)
+                    log.info("unloaded %s to make room for %s", victim, why)
                 finally:
                     lock.release()
-        if used + spec.ram_mb > self.memory_budget_mb:
-            log.warning("%s (%.0f MB) exceeds the memory budget (%.0f MB in use of %.0f MB)",
-                        spec.id, spec.ram_mb, used, self.memory_budget_mb)
+        return used, unloaded
+
+    def configure(self, threads: int, memory_budget_mb: float) -> list[str]:
+        """Change threads and the memory budget while running; returns the models unloaded to fit the new budget.
+
+        torch takes the new thread count at once; a loaded llama.cpp model keeps its count until it reloads."""
+        self.threads = threads
+        self.memory_budget_mb = memory_budget_mb
+        torch = sys.modules.get("torch")
+        if torch is not None:
+            torch.set_num_threads(threads)
+        return self._fit(0.0, "a smaller memory budget")[1]
 
     def unload(self, model_id: str) -> bool:
         with self._locks[model_id], self._table_lock:

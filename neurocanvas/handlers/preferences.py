@@ -1,6 +1,7 @@
 """Feedback on results, the bandits that learn from it, and what they recommend.
 
-Arms: the model of an image, the style presets of a restyle, and the mood and named colours of the prompt.
+Arms: the model of an image, the style presets of a restyle, and the mood, subject (concept) and named colours
+of the prompt. The subject arms order the prompt presets' categories.
 The feedback table is the source of truth: arm statistics that fail a sanity check are rebuilt from it.
 """
 from __future__ import annotations
@@ -20,11 +21,13 @@ import numpy as np
 
 from neurocanvas.context import AppContext
 from neurocanvas.handlers.common import user_errors, user_of
+from neurocanvas.handlers.prompt_lab import load_templates
 from neurocanvas.personalize import bandits, recommend, rewards
 from neurocanvas.style_presets import label, load_presets
 
 log = logging.getLogger(__name__)
-FAMILIES = ("model", "style", "mood", "colour")
+FAMILIES = ("model", "style", "mood", "colour", "concept")
+PRESET_CONCEPTS = {"landscape": "nature"}  # a prompt-preset category -> the analysis concept it is about (else itself)
 LEXICON = Path(__file__).resolve().parents[2] / "presets" / "prompt_lexicon.json"
 
 
@@ -36,12 +39,11 @@ def _valid(state: dict) -> bool:
 
 
 class PreferencesHandler:
-    def __init__(self, ctx: AppContext, analyse: Callable[[str], Any] | None = None,
-                 candidates: Callable[[], list[str]] | None = None) -> None:
+    def __init__(self, ctx: AppContext, analyse: Callable[[str], Any] | None = None) -> None:
         self.registry = ctx.registry
         self.repo = ctx.repo
-        self.analyse = analyse  # prompt -> Analysis (mood, colour keywords); None: no mood/colour arms
-        self.candidates = candidates or (lambda: [])  # prompt ideas to recommend from (the presets' templates)
+        self.analyse = analyse  # prompt -> Analysis (mood, concepts, colour keywords); None: no such arms
+        self.templates = load_templates()  # the prompt presets: ordered for the user, and ideas to recommend
         self.presets = load_presets()
         self.moods = list(json.loads(LEXICON.read_text(encoding="utf-8"))["moods"])
 
@@ -139,6 +141,7 @@ class PreferencesHandler:
             except ValueError:
                 return arms
             arms.append(("mood", analysis.mood))
+            arms += [("concept", name) for name, _ in analysis.concepts[:1]]
             arms += [("colour", k.term.lower()) for k in analysis.keywords.get("colour", [])][:3]
         return arms
 
@@ -167,7 +170,7 @@ class PreferencesHandler:
     def for_you(self, user: str, k: int = 5) -> list[recommend.Suggestion]:
         """Content-based: prompt ideas nearest (MiniLM) to the prompts whose images the user liked."""
         liked = self.repo.liked_prompts(user).get(user, []) + [p.text for p in self.repo.prompts(user, favourites=True)]
-        candidates = list(dict.fromkeys(self.candidates()))
+        candidates = list(dict.fromkeys(t for templates in self.templates.values() for t in templates))
         if not liked or not candidates:
             return []
         encoder = self.registry.get("minilm")
@@ -215,6 +218,18 @@ class PreferencesHandler:
         with user_errors():
             choice = self.choose(user, "style", list(self.presets))
             return choice.arm, f"Style chosen for you: **{label(self.presets[choice.arm])}** ({choice.reason})."
+
+    def preset_order(self, request: gr.Request) -> list[dict]:
+        """The prompt presets' categories in the order the user's bandit ranks their subjects, each with why."""
+        user = user_of(request)
+        with user_errors():
+            concept_of = {category: PRESET_CONCEPTS.get(category, category) for category in self.templates}
+            algorithm, epsilon = self.algorithm(user)
+            order = bandits.rank(bandits.make(algorithm, epsilon), list(concept_of.values()),
+                                 self.states(user, "concept"), random.Random())
+            by_concept = {concept: category for category, concept in concept_of.items()}
+            return [{"category": by_concept[c.arm], "reason": c.reason, "prompts": self.templates[by_concept[c.arm]]}
+                    for c in order]
 
     # charts and reports ----------------------------------------------------------------------------
     def preferences(self, request: gr.Request) -> tuple:

@@ -1,4 +1,4 @@
-"""Profile: the user's statistics, gallery (filters, sort, delete with undo, downloads) and launch settings."""
+"""Profile: the user's statistics, gallery (filters, sort, delete with undo, downloads) and history."""
 from __future__ import annotations
 
 import datetime as dt
@@ -30,7 +30,6 @@ def _date(text: str, name: str) -> dt.datetime | None:
 
 class ProfileHandler:
     def __init__(self, ctx: AppContext) -> None:
-        self.ctx = ctx
         self.repo = ctx.repo
 
     def profile(self, request: gr.Request) -> dict:
@@ -102,6 +101,3 @@ class ProfileHandler:
                 image.convert("RGB").save(buffer, format=fmt, quality=92)
             relative = f"u{self.repo.user(user).id}/exports/image-{row.id}.{FORMATS[fmt]}"
             return str(write_atomic(self.repo.images_dir, relative, buffer.getvalue()))
-
-    def settings(self) -> dict:
-        return self.ctx.settings.public_view()

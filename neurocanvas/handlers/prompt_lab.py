@@ -87,9 +87,6 @@ class PromptLabHandler:
             row = self.repo.set_prompt_favourite(user_of(request), int(prompt_id), bool(favourite))
             return f"Prompt #{row.id} {'added to' if row.favourite else 'removed from'} favourites."
 
-    def presets(self) -> dict[str, list[str]]:
-        return self.templates
-
     # rendering the analysis into widgets (UI only) ---------------------------------------------
     @staticmethod
     def render(analysis: dict) -> tuple:

@@ -45,9 +45,15 @@ class StyleTransferHandler:
                 if self.registry.is_installed(s.id)]
         return [(names.get(s.id, s.name), s.id) for s in self.registry.specs("style-features")] + fast
 
-    def refresh_methods(self) -> dict:
+    def default_method(self, user: str | None = None) -> str:
+        """The user's saved default (Profile > Settings) while it is still offered, else the quick method."""
+        saved = self.repo.user_settings(user).get("default_style_method") if user is not None else None
+        return saved if saved in {value for _, value in self.method_choices()} else QUICK
+
+    def refresh_methods(self, request: gr.Request) -> dict:
         """New fast networks appear without a restart (they are trained from the command line)."""
-        return gr.update(choices=self.method_choices())
+        with user_errors():
+            return gr.update(choices=self.method_choices(), value=self.default_method(user_of(request)))
 
     def fast_note(self) -> str:
         trained = [s.name for s in self.registry.specs("fast-style") if self.registry.is_installed(s.id)]

@@ -38,8 +38,18 @@ class TextToImageHandler:
         auto = [("Auto: chosen from the prompt, ranked by CLIP", AUTO)] if self.auto is not None else []
         return auto + [(s.name, s.id) for s in self.registry.specs("text-to-image")]
 
-    def default_model(self) -> str:
+    def default_model(self, user: str | None = None) -> str:
+        """The user's saved default (Profile > Settings) while it is still offered, else the first installed model."""
+        if user is not None:
+            saved = self.repo.user_settings(user).get("default_text_to_image")
+            if saved in {value for _, value in self.model_choices()}:
+                return saved
         return self.registry.first_installed("text-to-image") or self.registry.specs("text-to-image")[0].id
+
+    def user_model(self, request: gr.Request) -> str:
+        """The model the tab opens with for this user."""
+        with user_errors():
+            return self.default_model(user_of(request))
 
     def model_defaults(self, model_id: str) -> tuple:
         """Steps, guidance, width and height from the catalog when the model changes (its bounds are checked on run)."""
@@ -62,8 +72,8 @@ class TextToImageHandler:
             size = max(64, min(int(size), d.get("max_size", 1024)))
             return steps, size, size
 
-    def status(self, model_id: str | None = None) -> str:
-        model_id = model_id or self.default_model()
+    def status(self, model_id: str | None = None, request: gr.Request | None = None) -> str:
+        model_id = model_id or self.default_model(user_of(request) if request is not None else None)
         if model_id == AUTO:
             installed = [s.name for s in self.registry.specs("text-to-image") if self.registry.is_installed(s.id)]
             if not installed:

@@ -102,6 +102,16 @@ class Thompson:
         return Choice(best, f"likely favourite ({state.get(best, ArmState()).mean:.0%} average so far)")
 
 
+def rank(bandit: Bandit, arms: list[str], state: dict[str, ArmState], rng: random.Random) -> list[Choice]:
+    """An order for a list the user sees (preset order): the bandit picks first place, then second from the rest..."""
+    remaining, order = list(arms), []
+    while remaining:
+        choice = bandit.choose(remaining, state, rng) if len(remaining) > 1 else Choice(remaining[0], "the last one")
+        order.append(choice)
+        remaining.remove(choice.arm)
+    return order
+
+
 ALGORITHMS = {"epsilon_greedy": EpsilonGreedy, "ucb1": UCB1, "thompson": Thompson}
 
 

@@ -14,6 +14,7 @@ from neurocanvas.handlers.jobs import JobsHandler
 from neurocanvas.handlers.models import ModelsHandler
 from neurocanvas.handlers.preferences import PreferencesHandler
 from neurocanvas.handlers.profile import ProfileHandler
+from neurocanvas.handlers.settings import SettingsHandler
 from neurocanvas.handlers.status import StatusHandler
 from neurocanvas.handlers.prompt_lab import PromptLabHandler
 from neurocanvas.handlers.text_to_image import TextToImageHandler
@@ -58,11 +59,11 @@ def build_app(ctx: AppContext, warmup: bool = False) -> gr.Blocks:
     models = ModelsHandler(ctx)
     director = DirectorHandler(ctx)
     profile = ProfileHandler(ctx)
-    preferences = PreferencesHandler(ctx, analyse=lambda prompt: prompt_lab.analyzer().analyze(prompt),
-                                     candidates=lambda: [t for ts in prompt_lab.templates.values() for t in ts])
+    preferences = PreferencesHandler(ctx, analyse=lambda prompt: prompt_lab.analyzer().analyze(prompt))
     t2i = TextToImageHandler(ctx, preferences)
     compare = CompareHandler(ctx, preferences)
     auto = AutoHandler(ctx, t2i, prompt_lab, preferences, compare)  # offers "Auto" in Text to image
+    style = StyleTransferHandler(ctx, preferences)
     if warmup:
         threading.Thread(target=_quietly, args=(prompt_lab.analyzer,), daemon=True, name="warmup").start()
     with gr.Blocks(title="NeuroCanvas", analytics_enabled=False) as demo:
@@ -72,12 +73,12 @@ def build_app(ctx: AppContext, warmup: bool = False) -> gr.Blocks:
         with gr.Tabs() as tabs:
             with gr.Tab("Style transfer", id="style_transfer"):
                 tab_status.build(demo, status, "style_transfer")
-                tab_style_transfer.build(demo, StyleTransferHandler(ctx, preferences), preferences, HEAVY, admitted)
+                tab_style_transfer.build(demo, style, preferences, HEAVY, admitted)
             with gr.Tab("Text to image", id="text_to_image"):
-                t2i_prompt = tab_text_to_image.build(demo, t2i, models, HEAVY, admitted)
+                t2i_prompt = tab_text_to_image.build(demo, t2i, models, preferences, HEAVY, admitted)
             with gr.Tab("Prompt lab", id="prompt_lab"):
                 tab_status.build(demo, status, "prompt_lab")
-                tab_prompt_lab.build(demo, prompt_lab, director, tabs, t2i_prompt)
+                tab_prompt_lab.build(demo, prompt_lab, director, preferences, tabs, t2i_prompt)
             with gr.Tab("Compare & vote", id="compare"):
                 tab_status.build(demo, status, "compare")
                 tab_compare.build(demo, compare, auto, profile, HEAVY, admitted)
@@ -85,7 +86,7 @@ def build_app(ctx: AppContext, warmup: bool = False) -> gr.Blocks:
                 tab_status.build(demo, status, "director")
                 tab_director.build(demo, director, tabs, t2i_prompt)
             with gr.Tab("Profile", id="profile"):
-                tab_profile.build(demo, profile, models, preferences)
+                tab_profile.build(demo, profile, models, preferences, SettingsHandler(ctx, t2i, style))
     return demo
 
 

@@ -6,9 +6,11 @@ import gradio as gr
 from neurocanvas.handlers.models import COLUMNS, ModelsHandler
 from neurocanvas.handlers.preferences import PreferencesHandler
 from neurocanvas.handlers.profile import FORMATS, HISTORY, KINDS, SORTS, ProfileHandler
+from neurocanvas.handlers.settings import SettingsHandler
 
 
-def build(demo: gr.Blocks, profile: ProfileHandler, models: ModelsHandler, prefs: PreferencesHandler) -> None:
+def build(demo: gr.Blocks, profile: ProfileHandler, models: ModelsHandler, prefs: PreferencesHandler,
+          settings_handler: SettingsHandler) -> None:
     with gr.Tab("Stats"):
         stats = gr.JSON(label="Your statistics")
         history = gr.Dataframe(headers=HISTORY, label="History: your latest jobs", interactive=False, wrap=True)
@@ -62,7 +64,7 @@ def build(demo: gr.Blocks, profile: ProfileHandler, models: ModelsHandler, prefs
                       for family, title in (("model", "models"), ("style", "styles"))]
         with gr.Row():
             charts += [gr.BarPlot(x=family, y="average reward", title=f"Your {title}", y_lim=[0, 1])
-                       for family, title in (("mood", "moods"), ("colour", "colours"))]
+                       for family, title in (("mood", "moods"), ("colour", "colours"), ("concept", "subjects"))]
         recommendation = gr.JSON(label="Recommended for you")
         with gr.Row():
             algorithm = gr.Radio(["epsilon_greedy", "ucb1", "thompson"], label="Learning algorithm")
@@ -85,12 +87,32 @@ def build(demo: gr.Blocks, profile: ProfileHandler, models: ModelsHandler, prefs
         pull.click(models.pull, choice, [result, table], api_name="pull_model", concurrency_id="pull", concurrency_limit=1)
         gr.Button("Refresh").click(models.models, None, table, api_name="models", queue=False)
     with gr.Tab("Settings"):
-        gr.Markdown("Launch settings (change them with `make run ARGS=\"--flag value\"` or NEUROCANVAS_* variables).")
-        settings = gr.JSON(label="Settings")
-        gr.Button("Refresh").click(profile.settings, None, settings, api_name="settings", queue=False)
+        gr.Markdown("### Your defaults\nThe model each tab opens with. The learning algorithm and epsilon are under "
+                    "Preferences.")
+        with gr.Row():
+            t2i_default = gr.Dropdown(settings_handler.t2i.model_choices(), label="Text to image model",
+                                      allow_custom_value=True)
+            style_default = gr.Dropdown(settings_handler.style.method_choices(), label="Style transfer method",
+                                        allow_custom_value=True)
+        save_defaults = gr.Button("Save my defaults", size="sm")
+        gr.Markdown("### This studio\nFor the running studio, until it restarts; only its owner may change them.")
+        with gr.Row():
+            threads = gr.Number(value=settings_handler.registry.threads, precision=0, minimum=1, label="CPU threads")
+            memory = gr.Number(value=settings_handler.registry.memory_budget_mb / 1024, minimum=0.5, label="Memory budget (GB)")
+            apply_studio = gr.Button("Apply", size="sm")
+        settings_msg = gr.Markdown(elem_id="settings-result")
+        settings = gr.JSON(label="Settings (yours, this studio's now, and the launch options)")
+        refresh_settings = gr.Button("Refresh")
+        refresh_settings.click(settings_handler.settings, None, settings, api_name="settings", queue=False)
+        save_defaults.click(settings_handler.save_defaults, [t2i_default, style_default], settings_msg,
+                            api_name="save_defaults", queue=False).success(
+            settings_handler.settings, None, settings, queue=False)
+        apply_studio.click(settings_handler.apply_studio, [threads, memory], settings_msg, api_name="studio_settings",
+                           queue=False).success(settings_handler.settings, None, settings, queue=False)
 
     demo.load(profile.profile, None, stats, queue=False)
-    demo.load(profile.settings, None, settings, queue=False)
+    demo.load(settings_handler.settings, None, settings, queue=False)
+    demo.load(_defaults(settings_handler), None, [t2i_default, style_default], queue=False)
 
 
 def selected_image_id(evt: gr.SelectData) -> int | None:
@@ -111,3 +133,11 @@ def _reaction(prefs: PreferencesHandler, kind: str):
         return prefs.feedback(image_id, kind, 0, request)
 
     return react
+
+
+def _defaults(handler: SettingsHandler):
+    def defaults(request: gr.Request) -> tuple[str, str]:
+        current = handler.settings(request)["yours"]
+        return current["text_to_image_model"], current["style_method"]
+
+    return defaults

@@ -5,15 +5,17 @@ import gradio as gr
 
 from neurocanvas.engines.prompt_analysis import MAX_CHARS
 from neurocanvas.handlers.director import DirectorHandler
+from neurocanvas.handlers.preferences import PreferencesHandler
 from neurocanvas.handlers.prompt_lab import HISTORY_COLUMNS, PromptLabHandler
+from neurocanvas.ui import presets_panel
 
 COUNT_JS = f"(p) => `${{(p || '').length}} / {MAX_CHARS} characters`"
 CATEGORY_COLOURS = {"style": "#8e7cc3", "mood": "#e06666", "colour": "#f6b26b", "lighting": "#ffd966",
                     "texture": "#93c47d", "composition": "#6fa8dc", "added": "#b6d7a8"}
 
 
-def build(demo: gr.Blocks, lab: PromptLabHandler, director: DirectorHandler, tabs: gr.Tabs,
-          t2i_prompt: gr.Textbox) -> gr.Textbox:
+def build(demo: gr.Blocks, lab: PromptLabHandler, director: DirectorHandler, prefs: PreferencesHandler,
+          tabs: gr.Tabs, t2i_prompt: gr.Textbox) -> gr.Textbox:
     with gr.Row():
         with gr.Column(scale=3):
             prompt = gr.Textbox(label="Prompt", lines=3, max_lines=8, elem_id="prompt-lab-input",
@@ -41,9 +43,7 @@ def build(demo: gr.Blocks, lab: PromptLabHandler, director: DirectorHandler, tab
             analysis = gr.JSON(label="Analysis (as the API returns it)", visible=False)
         with gr.Column(scale=2):
             with gr.Accordion("Presets", open=True):
-                for category, templates in lab.presets().items():
-                    gr.Examples(examples=[[t] for t in templates], inputs=[prompt], label=category.title(),
-                                examples_per_page=5)
+                presets_panel.build(demo, prefs, prompt, "prompt-lab-presets", api_name="preset_order")
             with gr.Accordion("History", open=True):
                 with gr.Row():
                     search = gr.Textbox(label="Search", scale=3)

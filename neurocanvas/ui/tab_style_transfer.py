@@ -43,4 +43,5 @@ def build(demo: gr.Blocks, style: StyleTransferHandler, prefs: PreferencesHandle
                     concurrency_id=heavy, concurrency_limit=heavy_limit)
     stop.click(None, None, None, cancels=[job], queue=False)
     demo.load(prefs.suggest_style, None, [preset_a, suggestion], api_name="suggest_style", queue=False)
-    demo.load(style.refresh_methods, None, method, queue=False).then(style.fast_note, None, fast_note, queue=False)
+    demo.load(style.refresh_methods, None, method, api_name="style_methods", queue=False).then(
+        style.fast_note, None, fast_note, queue=False)

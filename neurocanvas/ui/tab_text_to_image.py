@@ -5,11 +5,13 @@ import gradio as gr
 
 from neurocanvas.engines.text_to_image import MAX_BATCH, MAX_SIZE, MAX_STEPS, MIN_SIZE
 from neurocanvas.handlers.models import ModelsHandler
-from neurocanvas.handlers.prompt_lab import load_templates
+from neurocanvas.handlers.preferences import PreferencesHandler
 from neurocanvas.handlers.text_to_image import SCHEDULER_CHOICES, TextToImageHandler
+from neurocanvas.ui import presets_panel
 
 
-def build(demo: gr.Blocks, t2i: TextToImageHandler, models: ModelsHandler, heavy: str, heavy_limit: int) -> gr.Textbox:
+def build(demo: gr.Blocks, t2i: TextToImageHandler, models: ModelsHandler, prefs: PreferencesHandler, heavy: str,
+          heavy_limit: int) -> gr.Textbox:
     model_id = t2i.default_model()
     defaults = t2i.registry.spec(model_id).defaults
     status = gr.Markdown(t2i.status(model_id), elem_id="t2i-model-status")
@@ -42,8 +44,7 @@ def build(demo: gr.Blocks, t2i: TextToImageHandler, models: ModelsHandler, heavy
             png = gr.File(label="Drop a PNG made here (or by AUTOMATIC1111) to reuse its settings",
                           file_types=[".png"], type="filepath")
             with gr.Accordion("Prompt presets", open=False):
-                for category, templates in load_templates().items():
-                    gr.Examples(examples=[[t] for t in templates], inputs=[prompt], label=category.title())
+                presets_panel.build(demo, prefs, prompt, "t2i-presets")
         with gr.Column(scale=3):
             preview = gr.Image(label="Live preview", type="pil", height=256, interactive=False, format="png")
             gallery = gr.Gallery(label="Results", columns=4, height="auto", format="png", elem_id="t2i-gallery")
@@ -62,4 +63,5 @@ def build(demo: gr.Blocks, t2i: TextToImageHandler, models: ModelsHandler, heavy
     png.upload(t2i.read_png, png, [prompt, negative, model, steps, guidance, width, height, seed, scheduler, tiny_vae, info],
                api_name="read_png_settings", queue=False)
     demo.load(t2i.status, None, status, api_name="text_to_image_status", queue=False)
+    demo.load(t2i.user_model, None, model, api_name="text_to_image_default_model", queue=False)  # sets the form too
     return prompt

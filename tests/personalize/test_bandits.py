@@ -3,7 +3,7 @@ import random
 
 import pytest
 
-from neurocanvas.personalize.bandits import ALGORITHMS, ArmState, EpsilonGreedy, make, update
+from neurocanvas.personalize.bandits import ALGORITHMS, UCB1, ArmState, EpsilonGreedy, make, rank, update
 from neurocanvas.personalize.rewards import reward, to_unit
 from neurocanvas.personalize.simulation import USERS, simulate
 
@@ -46,3 +46,13 @@ def test_choices_explain_themselves():
     assert make("ucb1").choose(["a", "b"], state, rng).arm == "a"
     assert make("ucb1").choose(["a", "b", "c"], state, rng).reason == "not tried yet"
     assert "best-rated" in EpsilonGreedy(epsilon=0).choose(["a", "b"], state, rng).reason
+
+
+def test_rank_orders_every_arm_once():
+    state = {"a": ArmState(), "b": ArmState(), "c": ArmState()}
+    for arm, reward in (("a", 0.2), ("b", 0.9), ("c", 0.5)):
+        update(state, arm, reward)
+    order = rank(EpsilonGreedy(epsilon=0.0), ["a", "b", "c"], state, random.Random(0))
+    assert [c.arm for c in order] == ["b", "c", "a"] and order[-1].reason == "the last one"
+    untried = rank(UCB1(), ["x", "b", "y"], state, random.Random(0))
+    assert [c.arm for c in untried][:2] == ["x", "y"]  # UCB1 tries unknown arms first

@@ -40,7 +40,8 @@ def test_profile_gallery_models_and_settings(ctx, app):
     states = {row[0]: row[3] for row in rows["data"]}
     assert states["tiny-sd"] == "installed" and states["sd-turbo"] == "not downloaded" and states["minilm"] == "installed"
     settings = client.predict(api_name="/settings")
-    assert settings["host"] == "127.0.0.1" and settings["auth"] == []
+    assert settings["launch"]["host"] == "127.0.0.1" and settings["launch"]["auth"] == []
+    assert settings["yours"]["text_to_image_model"] == "tiny-sd" and settings["studio"]["threads"] == 1
 
 
 def test_bad_input_gets_a_clear_message(app):

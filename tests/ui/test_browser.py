@@ -154,3 +154,31 @@ def test_compare_and_vote(ctx, page):
     page.locator("#compare-vote").click()
     page.locator("#compare-voted").get_by_text(f"Voted for image #{ids[1]}").wait_for(timeout=15_000)
     page.screenshot(path=str(ARTIFACTS / "compare_vote.png"), full_page=True)
+
+
+def test_a_preset_in_your_order_fills_the_prompt(page):
+    page.get_by_role("tab", name="Prompt lab").click()
+    page.locator("#prompt-lab-presets-reason").get_by_text("chosen for you").wait_for(timeout=30_000)
+    row = page.locator("#prompt-lab-presets tbody tr").first
+    text = row.locator("td").nth(1).inner_text().strip().removesuffix("...")  # long prompts are shown cut
+    first_category = page.locator("#prompt-lab-presets-reason strong").first.inner_text()
+    assert row.locator("td").first.inner_text().strip() == first_category  # the bandit's pick is listed first
+    row.click()
+    box = page.locator("#prompt-lab-input textarea")
+    page.wait_for_function("([el, t]) => el.value.startsWith(t)", arg=[box.element_handle(), text], timeout=10_000)
+
+
+def test_saved_default_model_opens_text_to_image(page):
+    page.get_by_role("tab", name="Profile").click()
+    page.get_by_role("tab", name="Settings").click()
+    page.get_by_label("Text to image model").fill("sd-turbo")
+    page.keyboard.press("Enter")
+    page.get_by_label("Style transfer method").fill("tiny-vgg")
+    page.keyboard.press("Enter")
+    page.get_by_role("button", name="Save my defaults").click()
+    page.locator("#settings-result").get_by_text("Saved").wait_for(timeout=15_000)
+
+    page.reload()
+    page.get_by_role("tab", name="Text to image").click()
+    page.locator("#t2i-model-status").get_by_text("SD-Turbo (default)").wait_for(timeout=15_000)
+    assert "not downloaded" in page.locator("#t2i-model-status").inner_text()

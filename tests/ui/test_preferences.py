@@ -61,7 +61,7 @@ def test_recommendation_says_why(ctx, app):
 def test_preferences_chart_and_report(ctx, app):
     demo, client = app
     client.predict(image_of(ctx).id, "rating", 5, api_name="/feedback")
-    models, styles, moods, colours = client.predict(api_name="/preferences")
+    models, styles, moods, colours, subjects = client.predict(api_name="/preferences")
     assert models["columns"] == ["model", "average reward", "reactions"] and models["data"] == [["tiny-sd", 1.0, 1]]
     assert styles["data"] == [] and colours["columns"][0] == "colour"
     report = client.predict(api_name="/algorithm_report")
@@ -148,3 +148,24 @@ def test_the_style_tab_suggests_a_style_chosen_for_you(ctx, app):
     preset, why = client.predict(api_name="/suggest_style")
     assert preset in ctx.registry.catalog or preset  # a preset id
     assert why.startswith("Style chosen for you") and "not tried yet" in why
+
+
+def test_preset_order_is_chosen_for_you(ctx, app):
+    """The presets' categories follow the user's bandit over the subjects of the images they reacted to."""
+    demo, client = app
+    client.predict("epsilon_greedy", 0.0, api_name="/set_algorithm")
+    fresh = client.predict(api_name="/preset_order")
+    assert "chosen for you (not tried yet)" in fresh[1]  # every subject is untried: the first one comes first
+    prompts = {"portrait": "portrait of an old fisherman, oil painting", "landscape": "a mountain lake with pine trees",
+               "abstract": "abstract geometric shapes and swirls", "fantasy": "a dragon over a wizard's castle",
+               "sci-fi": "a robot astronaut on an alien planet, spaceship"}
+    for category, prompt in prompts.items():
+        image = made(ctx, prompt)
+        client.predict(image.id, "favourite" if category == "portrait" else "skip", 0, api_name="/feedback")
+    concepts = {r.arm: r.pulls for r in ArmStat.select().where(ArmStat.family == "concept")}
+    assert concepts == {"portrait": 1, "nature": 1, "abstract": 1, "fantasy": 1, "sci-fi": 1}
+    dataset, reason = client.predict(api_name="/preset_order")
+    assert "**portrait** first, chosen for you (your best-rated so far (100% average))" in reason
+    samples = dataset["samples"] if isinstance(dataset, dict) else dataset
+    assert [row[0] for row in samples][:5] == ["portrait"] * 5
+    assert {row[0] for row in samples} == set(prompts)

@@ -1,0 +1,77 @@
+"""Settings: a user's default models (UI load events and the client API), the studio's threads and memory."""
+import dataclasses
+import types
+
+import gradio as gr
+import pytest
+
+from neurocanvas.handlers.settings import SettingsHandler
+from neurocanvas.handlers.style_transfer import QUICK, StyleTransferHandler
+from neurocanvas.handlers.text_to_image import TextToImageHandler
+
+
+def test_saved_defaults_open_the_tabs(ctx, app):
+    demo, client = app
+    assert client.predict(api_name="/text_to_image_default_model") == "tiny-sd"
+    assert client.predict(api_name="/style_methods")["value"] == QUICK
+    message = client.predict("sd-turbo", "tiny-vgg", api_name="/save_defaults")
+    assert "sd-turbo" in message and "tiny-vgg" in message
+    yours = client.predict(api_name="/settings")["yours"]
+    assert yours["text_to_image_model"] == "sd-turbo" and yours["style_method"] == "tiny-vgg"
+    # what the tab's load events give this user now: the saved model, and its status (not downloaded here)
+    assert client.predict(api_name="/text_to_image_default_model") == "sd-turbo"
+    assert "SD-Turbo" in client.predict(api_name="/text_to_image_status")
+    assert "not downloaded" in client.predict(api_name="/text_to_image_status")
+    assert client.predict(api_name="/style_methods")["value"] == "tiny-vgg"
+    # another user keeps the studio's default
+    handler = SettingsHandler(ctx, TextToImageHandler(ctx), StyleTransferHandler(ctx))
+    other = types.SimpleNamespace(username="someone-else")
+    assert handler.settings(other)["yours"] == {"text_to_image_model": "tiny-sd", "style_method": QUICK,
+                                                "algorithm": None, "epsilon": 0.1}
+
+
+@pytest.mark.parametrize("model, method, message", [
+    ("nope", QUICK, "Unknown text-to-image model 'nope'"),
+    ("tiny-sd", "nope", "Unknown style method 'nope'"),
+])
+def test_unknown_defaults_are_refused_and_nothing_changes(ctx, app, model, method, message):
+    demo, client = app
+    with pytest.raises(Exception, match=message):
+        client.predict(model, method, api_name="/save_defaults")
+    assert "default_text_to_image" not in ctx.repo.user_settings(None)
+
+
+def test_threads_and_memory_apply_to_the_running_studio(ctx, app):
+    demo, client = app
+    ctx.registry.get("minilm")
+    assert "minilm" in ctx.registry.loaded_ids()
+    message = client.predict(2, 0.5, api_name="/studio_settings")
+    assert "2 threads" in message and "0.5 GB" in message
+    assert ctx.registry.threads == 2 and ctx.registry.memory_budget_mb == 512
+    studio = client.predict(api_name="/settings")["studio"]
+    assert studio == {"threads": 2, "memory_budget_gb": 0.5, "you_may_change_it": True}
+    client.predict(1, 0.5, api_name="/studio_settings")
+    import torch
+    assert torch.get_num_threads() == 1
+
+
+@pytest.mark.parametrize("threads, memory, message", [
+    (0, 4, "less than minimum value 1"), (300, 4, "whole number from 1 to 256"), (1, 2000, "from 0.5 to 1024 GB"),
+    (1, 0.1, "less than minimum value 0.5"),  # the form's bounds refuse these before the handler
+])
+def test_absurd_studio_settings_are_refused(ctx, app, threads, memory, message):
+    demo, client = app
+    before = ctx.registry.threads, ctx.registry.memory_budget_mb
+    with pytest.raises(Exception, match=message):
+        client.predict(threads, memory, api_name="/studio_settings")
+    assert (ctx.registry.threads, ctx.registry.memory_budget_mb) == before
+
+
+def test_only_the_owner_changes_a_shared_studio(ctx):
+    ctx.settings = dataclasses.replace(ctx.settings, host="0.0.0.0", auth=(("alice", "pw"), ("bob", "pw")))
+    handler = SettingsHandler(ctx, TextToImageHandler(ctx), StyleTransferHandler(ctx))
+    with pytest.raises(gr.Error, match="Only the studio's owner"):
+        handler.apply_studio(2, 4, types.SimpleNamespace(username="bob"))
+    assert ctx.registry.threads == 1
+    assert "2 threads" in handler.apply_studio(2, 4, types.SimpleNamespace(username="alice"))
+    assert handler.settings(types.SimpleNamespace(username="bob"))["studio"]["you_may_change_it"] is False
