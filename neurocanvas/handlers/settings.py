@@ -46,7 +46,8 @@ class SettingsHandler:
             models = {value for _, value in self.t2i.model_choices()}
             methods = {value for _, value in self.style.method_choices()}
             if t2i_model not in models:
-                raise ValueError(f"Unknown text-to-image model {t2i_model!r}; choose one of {', '.join(sorted(models))}.")
+                raise ValueError(f"Unknown text-to-image model {t2i_model!r}; "
+                                 f"choose one of {', '.join(sorted(models))}.")
             if style_method not in methods:
                 raise ValueError(f"Unknown style method {style_method!r}; choose one of {', '.join(sorted(methods))}.")
             self.repo.update_user_settings(user_of(request), {"default_text_to_image": t2i_model,
@@ -65,7 +66,8 @@ class SettingsHandler:
             if threads is None or memory_gb is None or threads != int(threads) or not 1 <= threads <= MAX_THREADS:
                 raise ValueError(f"Threads must be a whole number from 1 to {MAX_THREADS}, not {threads}.")
             if not MEMORY_GB[0] <= memory_gb <= MEMORY_GB[1]:
-                raise ValueError(f"The memory budget must be from {MEMORY_GB[0]} to {MEMORY_GB[1]:.0f} GB, not {memory_gb}.")
+                raise ValueError(f"The memory budget must be from {MEMORY_GB[0]} to {MEMORY_GB[1]:.0f} GB, "
+                                 f"not {memory_gb}.")
             unloaded = self.registry.configure(threads=int(threads), memory_budget_mb=float(memory_gb) * 1024)
             note = f" Unloaded to fit: {', '.join(unloaded)}." if unloaded else ""
             return (f"This studio now uses {int(threads)} threads and a {float(memory_gb):g} GB memory budget until it "

@@ -17,6 +17,7 @@ from neurocanvas.engines.style_transfer import (
     VGGTaps,
     _to_tensor,
     check_inputs,
+    coarse_to_fine,
     gram,
     load_image,
     resize_long_side,
@@ -95,6 +96,27 @@ def test_style_mixing_and_the_classic_vgg_path(registry):
     a, b = Image.new("RGB", (64, 64), "red"), Image.new("RGB", (64, 64), "blue")
     result = engine(Request(content=photo("coffee"), styles=[(a, 1.0), (b, 0.5)], size=64, steps=5))
     assert result.image.size == resize_long_side(photo("coffee"), 64).size and len(result.style_loss) == 5
+
+
+def test_bfloat16_vgg_features_optimise_as_float32_does():
+    """The classic method runs VGG19 in bfloat16 where the CPU has it natively: the run must not change."""
+    from torchvision.models.vgg import make_layers
+
+    torch.manual_seed(0)
+    vgg = make_layers([64, 64, "M", 128, 128, "M", 256, 256, 256, 256, "M", 512, 512, 512, 512, "M", 512]).eval()
+    request = Request(content=photo("astronaut"), styles=[(shared_style("vg_starry_night.jpg"), 1.0)], size=160, steps=40)
+    fp32, bf16 = (StyleTransfer(VGGTaps(vgg.requires_grad_(False), low_precision=low))(request) for low in (False, True))
+    for run in (fp32, bf16):
+        assert run.style_loss[0] / run.style_loss[-1] > 10  # measured 20x at 160 px, 40 steps
+    assert bf16.style_loss[-1] == pytest.approx(fp32.style_loss[-1], rel=0.1)  # measured 0.3 % apart
+    difference = np.abs(np.asarray(bf16.image, dtype=np.float32) - np.asarray(fp32.image, dtype=np.float32)).mean()
+    assert difference < 8  # of 255: the same picture
+
+
+def test_coarse_to_fine_plan():
+    assert coarse_to_fine(512, 135) == [(0.5, 123), (1.0, 12)]
+    assert coarse_to_fine(256, 135) == [(1.0, 135)] and coarse_to_fine(512, 5) == [(1.0, 5)]
+    assert sum(n for _, n in coarse_to_fine(1024, 11)) == 11
 
 
 @pytest.mark.parametrize("change, message", [
