@@ -322,7 +322,8 @@ class Registry:
     def configure(self, threads: int, memory_budget_mb: float) -> list[str]:
         """Change threads and the memory budget while running; returns the models unloaded to fit the new budget.
 
-        torch takes the new thread count at once; a loaded llama.cpp model keeps its count until it reloads."""
+        Jobs started afterwards use the new count (each runs in a new thread, which takes torch's new default);
+        a loaded llama.cpp model keeps its count until it reloads."""
         self.threads = threads
         self.memory_budget_mb = memory_budget_mb
         torch = sys.modules.get("torch")
