@@ -16,6 +16,7 @@ from neurocanvas.handlers.preferences import PreferencesHandler
 from neurocanvas.personalize import elo
 from neurocanvas.store.images import read_png_meta, write_atomic
 
+RANKING_MODEL = "clip-vit-b-32"  # the catalog's CLIP (ViT-B-32, laion2b_s34b_b79k), pulled once
 LEADERBOARD = ["family", "item", "your rating", "your games", "overall rating", "overall games"]
 
 
@@ -53,12 +54,20 @@ class CompareHandler:
                 "steps": meta.get("num_inference_steps", meta.get("steps")), "prompt": meta.get("prompt", ""),
                 "why": meta.get("auto_reason")}
 
+    def clip_status(self) -> str:
+        """One line: which CLIP model ranks, or how to get one."""
+        model_id = self.registry.first_installed("ranking")
+        if model_id is not None:
+            return f"Results are ranked by {self.registry.spec(model_id).name}."
+        return (f"Results are shown unranked: no CLIP model is installed. Press **Pull CLIP** or run "
+                f"`{self.registry.install_command(RANKING_MODEL)}`.")
+
     def rank(self, user: str, rows: list, details: list[dict]) -> tuple[list, list[dict], str]:
         """Score each image against its prompt with the installed CLIP model and sort best first."""
         model_id = self.registry.first_installed("ranking")
         if model_id is None:
-            return rows, details, (f"Shown unranked: no CLIP model is installed. Run "
-                                   f"`{self.registry.install_command('clip-vit-b-32')}` or use Profile → Models.")
+            return rows, details, (f"Shown unranked: no CLIP model is installed. Press Pull CLIP (Compare tab) or run "
+                                   f"`{self.registry.install_command(RANKING_MODEL)}`.")
         missing = [i for i, d in enumerate(details) if d["clip_score"] is None]
         if missing:
             with self.registry.use(model_id) as clip:

@@ -233,7 +233,7 @@ class PreferencesHandler:
 
     # charts and reports ----------------------------------------------------------------------------
     def preferences(self, request: gr.Request) -> tuple:
-        """One table per family (models, styles, moods, colours): arm, average reward (0-1), reactions."""
+        """One table per family (models, styles, moods, colours, subjects): arm, average reward (0-1), reactions."""
         import pandas as pd
 
         user = user_of(request)

@@ -78,8 +78,9 @@ class TextToImageHandler:
             installed = [s.name for s in self.registry.specs("text-to-image") if self.registry.is_installed(s.id)]
             if not installed:
                 return self.status(self.default_model())
-            return ("**Auto** picks models from the prompt (each with its own steps and guidance), runs them and ranks "
-                    f"the results by CLIP. Installed: {', '.join(installed)}. Batch sets how many images (2-4).")
+            return ("**Auto** picks models from the prompt (each with its own steps and guidance) and runs them. "
+                    f"Installed: {', '.join(installed)}. Batch sets how many images (2-4). "
+                    + self.auto.compare.clip_status())
         spec = self.registry.spec(model_id)
         if self.registry.is_installed(model_id):
             vae = spec.defaults.get("vae")

@@ -81,7 +81,7 @@ def build_app(ctx: AppContext, warmup: bool = False) -> gr.Blocks:
                 tab_prompt_lab.build(demo, prompt_lab, director, preferences, tabs, t2i_prompt)
             with gr.Tab("Compare & vote", id="compare"):
                 tab_status.build(demo, status, "compare")
-                tab_compare.build(demo, compare, auto, profile, HEAVY, admitted)
+                tab_compare.build(demo, compare, auto, profile, models, HEAVY, admitted)
             with gr.Tab("Art director", id="director"):
                 tab_status.build(demo, status, "director")
                 tab_director.build(demo, director, tabs, t2i_prompt)

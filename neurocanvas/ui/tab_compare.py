@@ -4,13 +4,14 @@ from __future__ import annotations
 import gradio as gr
 
 from neurocanvas.handlers.auto import AutoHandler
-from neurocanvas.handlers.compare import LEADERBOARD, CompareHandler
+from neurocanvas.handlers.compare import LEADERBOARD, RANKING_MODEL, CompareHandler
+from neurocanvas.handlers.models import ModelsHandler
 from neurocanvas.handlers.profile import ProfileHandler
 from neurocanvas.ui.tab_profile import selected_image_id
 
 
-def build(demo: gr.Blocks, compare: CompareHandler, auto: AutoHandler, profile: ProfileHandler, heavy: str,
-          heavy_limit: int) -> None:
+def build(demo: gr.Blocks, compare: CompareHandler, auto: AutoHandler, profile: ProfileHandler,
+          model_manager: ModelsHandler, heavy: str, heavy_limit: int) -> None:
     with gr.Accordion("Generate to compare: the studio picks models for a prompt, runs them and ranks by CLIP",
                       open=True):
         with gr.Row():
@@ -24,6 +25,9 @@ def build(demo: gr.Blocks, compare: CompareHandler, auto: AutoHandler, profile: 
             generate = gr.Button("Generate to compare", variant="primary", scale=2, elem_id="compare-generate")
             stop = gr.Button("Stop", variant="stop", scale=1)
         plan_text = gr.Markdown(elem_id="compare-plan")
+        with gr.Row():
+            clip_status = gr.Markdown(compare.clip_status(), elem_id="compare-clip-status")
+            pull_clip = gr.Button("Pull CLIP", size="sm", scale=0)
     with gr.Row():
         ids = gr.Textbox(label="Images to compare (2 to 4 ids; click images below to add them)", scale=3,
                          elem_id="compare-ids")
@@ -52,8 +56,19 @@ def build(demo: gr.Blocks, compare: CompareHandler, auto: AutoHandler, profile: 
     vote.click(compare.vote, [ids, winner], [voted, board], api_name="vote", queue=False)
     export.click(compare.export, ids, files, api_name="export_comparison", queue=False)
     demo.load(compare.leaderboard, None, board, api_name="leaderboard", queue=False)
+    pull_clip.click(_pull(model_manager), None, clip_status, api_name="pull_clip", concurrency_id="pull",
+                    concurrency_limit=1).then(compare.clip_status, None, clip_status, queue=False)
 
 
 def _add_id(current: str, evt: gr.SelectData) -> str:
     picked = selected_image_id(evt)
     return f"{current}, {picked}".strip(", ") if picked is not None else current
+
+
+def _pull(models: ModelsHandler):
+    """Pull the ranking model with the page's progress bar."""
+    def pull_clip(request: gr.Request, progress=gr.Progress()) -> str:
+        message, _ = models.pull(RANKING_MODEL, request, progress)
+        return message
+
+    return pull_clip

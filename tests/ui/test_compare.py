@@ -98,3 +98,31 @@ def test_without_clip_images_are_shown_unranked_with_the_pull_command(ctx, app):
     ids = images(ctx)
     _, details = client.predict(" ".join(map(str, ids)), api_name="/compare")
     assert [d["id"] for d in details] == ids and "python -m neurocanvas pull clip-vit-b-32" in details[0]["ranking"]
+
+
+def test_pull_clip_from_the_compare_tab_then_results_are_ranked(ctx, app, tiny_built):
+    """The Pull CLIP button downloads the catalog's CLIP (here a tiny one, served by a fake hub) and ranking starts."""
+    from tests.fakehub import FakeHub
+
+    demo, client = app
+    ctx.registry.catalog = {k: v for k, v in ctx.registry.catalog.items() if k != "tiny-clip"}
+    ids = images(ctx)
+    assert "unranked" in client.predict(" ".join(map(str, ids)), api_name="/compare")[1][0]["ranking"]
+    with FakeHub() as hub:
+        hub.add_repo("laion/CLIP-ViT-B-32-laion2B-s34B-b79K", tiny_built / "tiny-clip")
+        ctx.registry.hub_endpoint = hub.url
+        status = client.predict(api_name="/pull_clip")
+    assert status.startswith("OpenCLIP ViT-B-32 (LAION-2B) is installed")
+    _, details = client.predict(" ".join(map(str, ids)), api_name="/compare")
+    assert [d["rank"] for d in details] == [1, 2, 3] and all(d["clip_score"] is not None for d in details)
+    scores = [d["clip_score"] for d in details]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_pull_clip_without_a_network_says_so(ctx, app):
+    demo, client = app
+    ctx.registry.catalog = {k: v for k, v in ctx.registry.catalog.items() if k != "tiny-clip"}
+    ctx.registry.hub_endpoint = "http://127.0.0.1:9"  # nothing listens there
+    with pytest.raises(Exception, match="hub|reach|connect"):
+        client.predict(api_name="/pull_clip")
+    assert not ctx.registry.is_installed("clip-vit-b-32")
