@@ -159,7 +159,7 @@ class AutoHandler:
                         raise payload
             with user_errors():
                 rows, details, note = self.compare.rank(user, finished, [self.compare.describe(r) for r in finished])
-            gallery = [(str(self.repo.image_path(r)), f"{d.get('rank', i + 1)}. {d['model']}"
+            gallery = [(str(self.repo.image_path(r)), f"#{r.id} · {d.get('rank', i + 1)}. {d['model']}"
                         + (f" · CLIP {d['clip_score']:.3f}" if d["clip_score"] is not None else "")
                         + (f" · {', '.join(d['styles'])}" if d.get("styles") else "") + f" · seed {d['seed']}")
                        for i, (r, d) in enumerate(zip(rows, details))]

@@ -105,15 +105,20 @@ class PreferencesHandler:
             raise ValueError("Pick an image first.")
         score = rewards.reward(kind, float(value or 0))
         row, new = self.repo.record_feedback(user, int(image_id), kind, float(value or 0), score)
-        if not new:
-            return f"Already counted: your {kind} of image #{int(image_id)}."
         image = self.repo.image(user, int(image_id))
+        link = f" Link (copied): {self.link(image)}" if kind == "share" else ""
+        if not new:
+            return f"Already counted: your {kind} of image #{int(image_id)}.{link}"
         algorithm, _ = self.algorithm(user)
         for family, arm in self.arms_of(image):
             state = self.states(user, family)
             bandits.update(state, arm, rewards.to_unit(score))
             self.repo.save_arm(user, algorithm, family, arm, dataclasses.asdict(state[arm]))
-        return f"Thanks: {kind} recorded for image #{int(image_id)} (reward {score:+.1f})."
+        return f"Thanks: {kind} recorded for image #{int(image_id)} (reward {score:+.1f}).{link}"
+
+    def link(self, image) -> str:
+        """The image's address on this studio (served from the images folder), for Share."""
+        return f"/gradio_api/file={self.repo.image_path(image).resolve()}"
 
     def skip_unanswered(self, user: str) -> int:
         """'No interaction': when a new job starts, the last job's images that got no reaction count as skipped.

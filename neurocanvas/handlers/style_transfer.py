@@ -138,7 +138,7 @@ class StyleTransferHandler:
             self.jobs.leave(ticket)
         self.repo.set_generation_status(user, generation.id, "done", timings={"total": round(result.seconds, 3)})
         yield (str(self.repo.image_path(row)), gr.skip(),
-               f"Job #{generation.id}: {spec.name} in {result.seconds:.2f} s. Saved to the gallery.")
+               f"Job #{generation.id}: {spec.name} in {result.seconds:.2f} s. Saved to the gallery as image #{row.id}.")
 
     def _run(self, user: str, generation_id: int, job: Request, method: str, params: dict, progress,
              ticket: Ticket) -> Iterator[tuple]:
@@ -182,7 +182,8 @@ class StyleTransferHandler:
                     self.repo.set_generation_status(user, generation_id, "done", timings={"total": round(payload.seconds, 3)})
                     drop = payload.style_loss[0] / max(payload.style_loss[-1], 1e-12)
                     yield (str(self.repo.image_path(row)), gr.skip(),
-                           f"Job #{generation_id}: done in {payload.seconds:.1f} s; style loss fell {drop:.0f}x. Saved to the gallery.")
+                           f"Job #{generation_id}: done in {payload.seconds:.1f} s; style loss fell {drop:.0f}x. "
+                           f"Saved to the gallery as image #{row.id}.")
                 elif kind == "error" and isinstance(payload, Cancelled):
                     ended = True
                     self.repo.set_generation_status(user, generation_id, "cancelled")

@@ -227,7 +227,7 @@ class TextToImageHandler:
         return (self._gallery(rows), gr.skip(), "\n\n".join(info), job.seed)
 
     def _gallery(self, rows) -> list[tuple[str, str]]:
-        return [(str(self.repo.image_path(r)), f"seed {r.seed} · {r.model_id}") for r in rows]
+        return [(str(self.repo.image_path(r)), f"#{r.id} · seed {r.seed} · {r.model_id}") for r in rows]
 
     # reading settings back from a PNG -------------------------------------------------------------
     def read_png(self, path: str | None) -> tuple:

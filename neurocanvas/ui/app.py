@@ -73,15 +73,15 @@ def build_app(ctx: AppContext, warmup: bool = False) -> gr.Blocks:
         with gr.Tabs() as tabs:
             with gr.Tab("Style transfer", id="style_transfer"):
                 tab_status.build(demo, status, "style_transfer")
-                tab_style_transfer.build(demo, style, preferences, HEAVY, admitted)
+                tab_style_transfer.build(demo, style, preferences, profile, HEAVY, admitted)
             with gr.Tab("Text to image", id="text_to_image"):
-                t2i_prompt = tab_text_to_image.build(demo, t2i, models, preferences, HEAVY, admitted)
+                t2i_prompt = tab_text_to_image.build(demo, t2i, models, preferences, profile, HEAVY, admitted)
             with gr.Tab("Prompt lab", id="prompt_lab"):
                 tab_status.build(demo, status, "prompt_lab")
                 tab_prompt_lab.build(demo, prompt_lab, director, preferences, tabs, t2i_prompt)
             with gr.Tab("Compare & vote", id="compare"):
                 tab_status.build(demo, status, "compare")
-                tab_compare.build(demo, compare, auto, profile, models, HEAVY, admitted)
+                tab_compare.build(demo, compare, auto, profile, models, preferences, HEAVY, admitted)
             with gr.Tab("Art director", id="director"):
                 tab_status.build(demo, status, "director")
                 tab_director.build(demo, director, tabs, t2i_prompt)

@@ -6,12 +6,14 @@ import gradio as gr
 from neurocanvas.handlers.auto import AutoHandler
 from neurocanvas.handlers.compare import LEADERBOARD, RANKING_MODEL, CompareHandler
 from neurocanvas.handlers.models import ModelsHandler
+from neurocanvas.handlers.preferences import PreferencesHandler
+from neurocanvas.ui import feedback_bar
 from neurocanvas.handlers.profile import ProfileHandler
 from neurocanvas.ui.tab_profile import selected_image_id
 
 
 def build(demo: gr.Blocks, compare: CompareHandler, auto: AutoHandler, profile: ProfileHandler,
-          model_manager: ModelsHandler, heavy: str, heavy_limit: int) -> None:
+          model_manager: ModelsHandler, prefs: PreferencesHandler, heavy: str, heavy_limit: int) -> None:
     with gr.Accordion("Generate to compare: the studio picks models for a prompt, runs them and ranks by CLIP",
                       open=True):
         with gr.Row():
@@ -39,6 +41,7 @@ def build(demo: gr.Blocks, compare: CompareHandler, auto: AutoHandler, profile: 
         vote = gr.Button("Vote for it", variant="primary", scale=1, elem_id="compare-vote")
         export = gr.Button("Export grid + JSON", scale=1)
     voted = gr.Markdown(elem_id="compare-voted")
+    feedback_bar.build(prefs, profile, winner, "compare-feedback")
     files = gr.File(label="Exported comparison", file_count="multiple")
     board = gr.Dataframe(headers=LEADERBOARD, label="Leaderboard (Elo)", interactive=False)
     with gr.Accordion("Your recent images", open=False):

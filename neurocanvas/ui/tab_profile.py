@@ -7,6 +7,7 @@ from neurocanvas.handlers.models import COLUMNS, ModelsHandler
 from neurocanvas.handlers.preferences import PreferencesHandler
 from neurocanvas.handlers.profile import FORMATS, HISTORY, KINDS, SORTS, ProfileHandler
 from neurocanvas.handlers.settings import SettingsHandler
+from neurocanvas.ui import feedback_bar
 
 
 def build(demo: gr.Blocks, profile: ProfileHandler, models: ModelsHandler, prefs: PreferencesHandler,
@@ -37,8 +38,7 @@ def build(demo: gr.Blocks, profile: ProfileHandler, models: ModelsHandler, prefs
             image_id = gr.Number(label="Image id (click an image)", precision=0, elem_id="feedback-image")
             stars = gr.Radio([1, 2, 3, 4, 5], label="Rating", elem_id="feedback-stars")
         with gr.Row():
-            reactions = {kind: gr.Button(label, size="sm") for kind, label in
-                         (("like", "Like"), ("favourite", "★ Favourite"), ("share", "Share"))}
+            reactions = {kind: gr.Button(label, size="sm") for kind, label in feedback_bar.REACTIONS}
         with gr.Row():
             fmt = gr.Radio(list(FORMATS), value="PNG", label="Download as", scale=2)
             download = gr.Button("Download", size="sm", scale=1)
@@ -52,10 +52,12 @@ def build(demo: gr.Blocks, profile: ProfileHandler, models: ModelsHandler, prefs
         gr.api(profile.details, api_name="image_details")
         stars.select(_rate(prefs), [image_id, stars], thanks, queue=False)
         for reaction, button in reactions.items():
-            button.click(_reaction(prefs, reaction), image_id, thanks, queue=False)
+            event = button.click(feedback_bar.reaction(prefs, reaction), image_id, thanks, queue=False)
+            if reaction == "share":
+                event.success(None, thanks, None, js=feedback_bar.COPY_LINK_JS)
         gr.api(prefs.feedback, api_name="feedback")
         download.click(profile.download, [image_id, fmt], file, api_name="download_image", queue=False).success(
-            _reaction(prefs, "download"), image_id, thanks, queue=False)
+            feedback_bar.reaction(prefs, "download"), image_id, thanks, queue=False)
         delete.click(profile.delete, image_id, [thanks, last_deleted], api_name="delete_image", queue=False)
         undo.click(profile.restore, last_deleted, thanks, api_name="restore_image", queue=False)
     with gr.Tab("Preferences"):
@@ -126,13 +128,6 @@ def _rate(prefs: PreferencesHandler):
         return prefs.feedback(image_id, "rating", stars, request)
 
     return rate
-
-
-def _reaction(prefs: PreferencesHandler, kind: str):
-    def react(image_id: float, request: gr.Request) -> str:
-        return prefs.feedback(image_id, kind, 0, request)
-
-    return react
 
 
 def _defaults(handler: SettingsHandler):

@@ -4,10 +4,13 @@ from __future__ import annotations
 import gradio as gr
 
 from neurocanvas.handlers.preferences import PreferencesHandler
+from neurocanvas.handlers.profile import ProfileHandler
 from neurocanvas.handlers.style_transfer import NONE, QUICK, StyleTransferHandler
+from neurocanvas.ui import feedback_bar
 
 
-def build(demo: gr.Blocks, style: StyleTransferHandler, prefs: PreferencesHandler, heavy: str, heavy_limit: int) -> None:
+def build(demo: gr.Blocks, style: StyleTransferHandler, prefs: PreferencesHandler, profile: ProfileHandler, heavy: str,
+          heavy_limit: int) -> None:
     with gr.Row():
         with gr.Column(scale=2):
             content = gr.Image(label="Your photo", type="filepath", sources=["upload", "clipboard"], height=260,
@@ -38,10 +41,13 @@ def build(demo: gr.Blocks, style: StyleTransferHandler, prefs: PreferencesHandle
             result = gr.Image(label="Result", type="filepath", interactive=False, format="png",
                               buttons=["download", "fullscreen"], elem_id="style-result")
             info = gr.Markdown(elem_id="style-info")
+            picked = gr.Number(label="Result (image id)", precision=0, elem_id="style-picked")
+            feedback_bar.build(prefs, profile, picked, "style-feedback")
     job = run.click(style.restyle, [content, preset_a, weight_a, preset_b, weight_b, own, own_weight, strength, size,
                                     steps, keep, method], [result, preview, info], api_name="style_transfer",
                     concurrency_id=heavy, concurrency_limit=heavy_limit)
     stop.click(None, None, None, cancels=[job], queue=False)
+    job.then(feedback_bar.saved_image, info, picked, queue=False)
     demo.load(prefs.suggest_style, None, [preset_a, suggestion], api_name="suggest_style", queue=False)
     demo.load(style.refresh_methods, None, method, api_name="style_methods", queue=False).then(
         style.fast_note, None, fast_note, queue=False)

@@ -7,11 +7,13 @@ from neurocanvas.engines.text_to_image import MAX_BATCH, MAX_SIZE, MAX_STEPS, MI
 from neurocanvas.handlers.models import ModelsHandler
 from neurocanvas.handlers.preferences import PreferencesHandler
 from neurocanvas.handlers.text_to_image import SCHEDULER_CHOICES, TextToImageHandler
-from neurocanvas.ui import presets_panel
+from neurocanvas.handlers.profile import ProfileHandler
+from neurocanvas.ui import feedback_bar, presets_panel
+from neurocanvas.ui.tab_profile import selected_image_id
 
 
-def build(demo: gr.Blocks, t2i: TextToImageHandler, models: ModelsHandler, prefs: PreferencesHandler, heavy: str,
-          heavy_limit: int) -> gr.Textbox:
+def build(demo: gr.Blocks, t2i: TextToImageHandler, models: ModelsHandler, prefs: PreferencesHandler,
+          profile: ProfileHandler, heavy: str, heavy_limit: int) -> gr.Textbox:
     model_id = t2i.default_model()
     defaults = t2i.registry.spec(model_id).defaults
     status = gr.Markdown(t2i.status(model_id), elem_id="t2i-model-status")
@@ -49,12 +51,17 @@ def build(demo: gr.Blocks, t2i: TextToImageHandler, models: ModelsHandler, prefs
             preview = gr.Image(label="Live preview", type="pil", height=256, interactive=False, format="png")
             gallery = gr.Gallery(label="Results", columns=4, height="auto", format="png", elem_id="t2i-gallery")
             info = gr.Markdown(elem_id="t2i-info")
-            used_seed = gr.Number(label="Seed used", precision=0, interactive=False)
+            with gr.Row():
+                used_seed = gr.Number(label="Seed used", precision=0, interactive=False)
+                picked = gr.Number(label="Picked result (click an image)", precision=0, elem_id="t2i-picked")
+            feedback_bar.build(prefs, profile, picked, "t2i-feedback")
 
     form = [prompt, negative, model, steps, guidance, width, height, seed, batch, scheduler, tiny_vae]
     job = generate.click(t2i.generate, form, [gallery, preview, info, used_seed], api_name="text_to_image",
                          concurrency_id=heavy, concurrency_limit=heavy_limit)
     stop.click(None, None, None, cancels=[job], queue=False)
+    job.then(feedback_bar.first_result, gallery, picked, queue=False)
+    gallery.select(selected_image_id, None, picked, queue=False)
     model.change(t2i.model_defaults, model, [steps, guidance, width, height, status], queue=False,
                  api_name="model_defaults")
     quality.select(t2i.apply_quality, [quality, model], [steps, width, height], queue=False, api_name="quality_preset")

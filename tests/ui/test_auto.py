@@ -21,7 +21,7 @@ def test_auto_in_text_to_image_runs_and_ranks_by_clip(ctx, app):
                                             api_name="/text_to_image")
     assert len(gallery) == 2 and seed == 10 and "Ranked by Tiny OpenCLIP" in info
     scores = [float(re.search(r"CLIP (-?[\d.]+)", g["caption"]).group(1)) for g in gallery]
-    assert scores == sorted(scores, reverse=True) and [g["caption"][:2] for g in gallery] == ["1.", "2."]
+    assert scores == sorted(scores, reverse=True) and [g["caption"].split(" · ")[1][:2] for g in gallery] == ["1.", "2."]
     jobs = list(Generation.select().order_by(Generation.id))
     assert [j.status for j in jobs] == ["done", "done"]
     assert sorted(r.seed for r in ImageRow.select()) == [10, 11]

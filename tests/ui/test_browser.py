@@ -88,6 +88,25 @@ def test_text_to_image_shows_a_generated_image(page):
     assert page.locator("#t2i-gallery img").count() >= 1
 
 
+def test_a_result_is_liked_and_shared_where_it_was_made(ctx, page):
+    """The reactions bar under Text to image's results acts on the first result, or the one clicked."""
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.get_by_role("tab", name="Text to image").click()
+    page.locator("#t2i-prompt textarea").fill("a red fox in the snow")
+    page.locator("#t2i-generate").click()
+    page.locator("#t2i-info").get_by_text("image(s) in").wait_for(timeout=60_000)
+    [image] = ctx.repo.images(None)
+    page.wait_for_function("(id) => document.querySelector('#t2i-picked input').value == id", arg=image.id,
+                           timeout=10_000)
+    page.get_by_role("button", name="Like").first.click()
+    page.locator("#t2i-feedback-thanks").get_by_text(f"like recorded for image #{image.id}").wait_for(timeout=15_000)
+    page.get_by_role("button", name="Share (copy link)").first.click()
+    page.locator("#t2i-feedback-thanks").get_by_text("Link (copied)").wait_for(timeout=15_000)
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied.startswith("http://127.0.0.1") and copied.endswith(".png")
+    assert page.request.get(copied).status == 200  # the link serves the image
+
+
 def test_art_director_streams_an_answer(ctx, page):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.get_by_role("tab", name="Art director").click()
@@ -126,6 +145,8 @@ def test_style_transfer_shows_a_result(page, tmp_path):
     page.locator("#style-run").click()
     page.locator("#style-info").get_by_text("Saved to the gallery").wait_for(timeout=90_000)
     page.locator("#style-result img").first.wait_for(timeout=10_000)
+    page.get_by_role("button", name="★ Favourite").first.click()
+    page.locator("#style-feedback-thanks").get_by_text("favourite recorded for image #").wait_for(timeout=15_000)
     page.screenshot(path=str(ARTIFACTS / "style_transfer_result.png"), full_page=True)
 
 

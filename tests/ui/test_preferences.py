@@ -169,3 +169,24 @@ def test_preset_order_is_chosen_for_you(ctx, app):
     samples = dataset["samples"] if isinstance(dataset, dict) else dataset
     assert [row[0] for row in samples][:5] == ["portrait"] * 5
     assert {row[0] for row in samples} == set(prompts)
+
+
+def test_share_gives_a_link_that_serves_the_image(ctx, app):
+    import urllib.request
+
+    demo, client = app
+    image = made(ctx, "a lighthouse")
+    message = client.predict(image.id, "share", 0, api_name="/feedback")
+    link = message.split("Link (copied): ")[1]
+    with urllib.request.urlopen(demo.local_url.rstrip("/") + link) as answer:
+        assert answer.status == 200 and answer.read()[:4] == b"\x89PNG"
+    assert link in client.predict(image.id, "share", 0, api_name="/feedback")  # again: counted once, same link
+
+
+def test_the_reactions_bar_finds_the_result():
+    from neurocanvas.ui.feedback_bar import first_result, saved_image
+
+    assert first_result([("a.png", "#12 · seed 3 · tiny-sd"), ("b.png", "#13 · seed 4 · tiny-sd")]) == 12
+    assert first_result([{"image": {}, "caption": "#7 · 1. lcm"}]) == 7 and first_result(None) is None
+    assert saved_image("Job #4: done in 2.0 s; style loss fell 30x. Saved to the gallery as image #9.") == 9
+    assert saved_image("Stopped: nothing was saved.") is None

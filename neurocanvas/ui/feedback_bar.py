@@ -1,0 +1,64 @@
+"""The reactions bar under every tab's results: stars, like, favourite, share (copies a link), download.
+
+The picked image is a number the tab keeps: the first result of a run, or the one the user clicks.
+"""
+from __future__ import annotations
+
+import re
+
+import gradio as gr
+
+from neurocanvas.handlers.preferences import PreferencesHandler
+from neurocanvas.handlers.profile import ProfileHandler
+
+REACTIONS = (("like", "Like"), ("favourite", "★ Favourite"), ("share", "Share (copy link)"))
+COPY_LINK_JS = """(message) => {
+  const link = (message || "").match(/Link \\(copied\\): (\\S+)/);
+  if (link && navigator.clipboard) navigator.clipboard.writeText(location.origin + link[1]);
+}"""
+
+
+def build(prefs: PreferencesHandler, profile: ProfileHandler, image_id: gr.Number, elem_id: str) -> None:
+    with gr.Row():
+        stars = gr.Radio([1, 2, 3, 4, 5], label="Rate the picked result", elem_id=f"{elem_id}-stars", scale=2)
+        buttons = {kind: gr.Button(label, size="sm", scale=1) for kind, label in REACTIONS}
+        download = gr.Button("Download PNG", size="sm", scale=1)
+    thanks = gr.Markdown(elem_id=f"{elem_id}-thanks")
+    file = gr.File(label="Download", interactive=False, visible=False)
+
+    def rate(picked: float, value: float, request: gr.Request) -> str:
+        return prefs.feedback(picked, "rating", value, request)
+
+    stars.select(rate, [image_id, stars], thanks, queue=False, api_visibility="private")
+    for kind, button in buttons.items():
+        event = button.click(reaction(prefs, kind), image_id, thanks, queue=False, api_visibility="private")
+        if kind == "share":
+            event.success(None, thanks, None, js=COPY_LINK_JS)
+
+    def save(picked: float, request: gr.Request) -> tuple:
+        path = profile.download(picked, "PNG", request)
+        return gr.File(value=path, visible=True), prefs.feedback(picked, "download", 0, request)
+
+    download.click(save, image_id, [file, thanks], queue=False, api_visibility="private")
+
+
+def reaction(prefs: PreferencesHandler, kind: str):
+    def react(image_id: float, request: gr.Request) -> str:
+        return prefs.feedback(image_id, kind, 0, request)
+
+    return react
+
+
+def first_result(gallery: list | None) -> int | None:
+    """The first image's id from a gallery whose captions start with '#<id>'."""
+    for item in gallery or []:
+        caption = item[1] if isinstance(item, (list, tuple)) else (item or {}).get("caption")
+        if caption and caption.startswith("#"):
+            return int(caption[1:].split(" ")[0])
+    return None
+
+
+def saved_image(info: str | None) -> int | None:
+    """The id in a result line that ends 'Saved to the gallery as image #<id>.'"""
+    found = re.search(r"as image #(\d+)", info or "")
+    return int(found.group(1)) if found else None
