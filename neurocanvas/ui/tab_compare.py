@@ -7,8 +7,8 @@ from neurocanvas.handlers.auto import AutoHandler
 from neurocanvas.handlers.compare import LEADERBOARD, RANKING_MODEL, CompareHandler
 from neurocanvas.handlers.models import ModelsHandler
 from neurocanvas.handlers.preferences import PreferencesHandler
-from neurocanvas.ui import feedback_bar
 from neurocanvas.handlers.profile import ProfileHandler
+from neurocanvas.ui import feedback_bar
 from neurocanvas.ui.tab_profile import selected_image_id
 
 

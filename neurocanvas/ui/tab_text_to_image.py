@@ -6,8 +6,8 @@ import gradio as gr
 from neurocanvas.engines.text_to_image import MAX_BATCH, MAX_SIZE, MAX_STEPS, MIN_SIZE
 from neurocanvas.handlers.models import ModelsHandler
 from neurocanvas.handlers.preferences import PreferencesHandler
-from neurocanvas.handlers.text_to_image import SCHEDULER_CHOICES, TextToImageHandler
 from neurocanvas.handlers.profile import ProfileHandler
+from neurocanvas.handlers.text_to_image import SCHEDULER_CHOICES, TextToImageHandler
 from neurocanvas.ui import feedback_bar, presets_panel
 from neurocanvas.ui.tab_profile import selected_image_id
 
