@@ -105,7 +105,7 @@ class PreferencesHandler:
             raise ValueError("Pick an image first.")
         score = rewards.reward(kind, float(value or 0))
         row, new = self.repo.record_feedback(user, int(image_id), kind, float(value or 0), score)
-        image = self.repo.image(user, int(image_id))
+        image = self.repo.image(user, int(image_id)) if new or kind == "share" else None  # not for a flood's repeats
         link = f" Link (copied): {self.link(image)}" if kind == "share" else ""
         if not new:
             return f"Already counted: your {kind} of image #{int(image_id)}.{link}"

@@ -1,6 +1,7 @@
 """The reactions bar under every tab's results: stars, like, favourite, share (copies a link), download.
 
-The picked image is a number the tab keeps: the first result of a run, or the one the user clicks.
+The picked image is a number the tab keeps: the first result of a run, or the one the user clicks. Every gallery
+caption of ours starts with '#<id>', which is how a picked image is found.
 """
 from __future__ import annotations
 
@@ -18,11 +19,13 @@ COPY_LINK_JS = """(message) => {
 }"""
 
 
-def build(prefs: PreferencesHandler, profile: ProfileHandler, image_id: gr.Number, elem_id: str) -> None:
+def build(prefs: PreferencesHandler, profile: ProfileHandler, image_id: gr.Number, elem_id: str,
+          download: bool = True) -> gr.Markdown:
+    """The bar, acting on `image_id`; returns the line that answers (the Profile gallery has its own download)."""
     with gr.Row():
         stars = gr.Radio([1, 2, 3, 4, 5], label="Rate the picked result", elem_id=f"{elem_id}-stars", scale=2)
         buttons = {kind: gr.Button(label, size="sm", scale=1) for kind, label in REACTIONS}
-        download = gr.Button("Download PNG", size="sm", scale=1)
+        download_button = gr.Button("Download PNG", size="sm", scale=1, visible=download)
     thanks = gr.Markdown(elem_id=f"{elem_id}-thanks")
     file = gr.File(label="Download", interactive=False, visible=False)
 
@@ -39,7 +42,8 @@ def build(prefs: PreferencesHandler, profile: ProfileHandler, image_id: gr.Numbe
         path = profile.download(picked, "PNG", request)
         return gr.File(value=path, visible=True), prefs.feedback(picked, "download", 0, request)
 
-    download.click(save, image_id, [file, thanks], queue=False, api_visibility="private")
+    download_button.click(save, image_id, [file, thanks], queue=False, api_visibility="private")
+    return thanks
 
 
 def reaction(prefs: PreferencesHandler, kind: str):
@@ -49,12 +53,21 @@ def reaction(prefs: PreferencesHandler, kind: str):
     return react
 
 
+def caption_id(caption: str | None) -> int | None:
+    return int(caption[1:].split(" ")[0]) if caption and caption.startswith("#") else None
+
+
+def selected_image_id(evt: gr.SelectData) -> int | None:
+    """The clicked image's id."""
+    return caption_id((evt.value or {}).get("caption"))
+
+
 def first_result(gallery: list | None) -> int | None:
-    """The first image's id from a gallery whose captions start with '#<id>'."""
+    """The first image's id in a gallery's value."""
     for item in gallery or []:
-        caption = item[1] if isinstance(item, (list, tuple)) else (item or {}).get("caption")
-        if caption and caption.startswith("#"):
-            return int(caption[1:].split(" ")[0])
+        found = caption_id(item[1] if isinstance(item, (list, tuple)) else (item or {}).get("caption"))
+        if found is not None:
+            return found
     return None
 
 

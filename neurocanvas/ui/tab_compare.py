@@ -9,7 +9,7 @@ from neurocanvas.handlers.models import ModelsHandler
 from neurocanvas.handlers.preferences import PreferencesHandler
 from neurocanvas.handlers.profile import ProfileHandler
 from neurocanvas.ui import feedback_bar
-from neurocanvas.ui.tab_profile import selected_image_id
+from neurocanvas.ui.feedback_bar import selected_image_id
 
 
 def build(demo: gr.Blocks, compare: CompareHandler, auto: AutoHandler, profile: ProfileHandler,

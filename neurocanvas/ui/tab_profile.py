@@ -34,11 +34,8 @@ def build(demo: gr.Blocks, profile: ProfileHandler, models: ModelsHandler, prefs
             details = gr.JSON(label="Picked image", scale=1, elem_id="profile-details")
         gr.Button("Show").click(profile.gallery, [page, model, kind, favourites, since, until, sort], gallery,
                                 api_name="gallery", queue=False)
-        with gr.Row():
-            image_id = gr.Number(label="Image id (click an image)", precision=0, elem_id="feedback-image")
-            stars = gr.Radio([1, 2, 3, 4, 5], label="Rating", elem_id="feedback-stars")
-        with gr.Row():
-            reactions = {kind: gr.Button(label, size="sm") for kind, label in feedback_bar.REACTIONS}
+        image_id = gr.Number(label="Image id (click an image)", precision=0, elem_id="feedback-image")
+        thanks = feedback_bar.build(prefs, profile, image_id, "feedback", download=False)
         with gr.Row():
             fmt = gr.Radio(list(FORMATS), value="PNG", label="Download as", scale=2)
             download = gr.Button("Download", size="sm", scale=1)
@@ -46,15 +43,9 @@ def build(demo: gr.Blocks, profile: ProfileHandler, models: ModelsHandler, prefs
             undo = gr.Button("Undo delete", size="sm", scale=1)
         file = gr.File(label="Download", interactive=False)
         last_deleted = gr.State(None)
-        thanks = gr.Markdown(elem_id="feedback-result")
-        gallery.select(selected_image_id, None, image_id, queue=False).then(
+        gallery.select(feedback_bar.selected_image_id, None, image_id, queue=False).then(
             profile.details, image_id, details, queue=False)
         gr.api(profile.details, api_name="image_details")
-        stars.select(_rate(prefs), [image_id, stars], thanks, queue=False)
-        for reaction, button in reactions.items():
-            event = button.click(feedback_bar.reaction(prefs, reaction), image_id, thanks, queue=False)
-            if reaction == "share":
-                event.success(None, thanks, None, js=feedback_bar.COPY_LINK_JS)
         gr.api(prefs.feedback, api_name="feedback")
         download.click(profile.download, [image_id, fmt], file, api_name="download_image", queue=False).success(
             feedback_bar.reaction(prefs, "download"), image_id, thanks, queue=False)
@@ -115,19 +106,6 @@ def build(demo: gr.Blocks, profile: ProfileHandler, models: ModelsHandler, prefs
     demo.load(profile.profile, None, stats, queue=False)
     demo.load(settings_handler.settings, None, settings, queue=False)
     demo.load(_defaults(settings_handler), None, [t2i_default, style_default], queue=False)
-
-
-def selected_image_id(evt: gr.SelectData) -> int | None:
-    """The clicked image's id: every gallery caption of ours starts with '#<id>'."""
-    caption = (evt.value or {}).get("caption") or ""
-    return int(caption[1:].split(" ")[0]) if caption.startswith("#") else None
-
-
-def _rate(prefs: PreferencesHandler):
-    def rate(image_id: float, stars: float, request: gr.Request) -> str:
-        return prefs.feedback(image_id, "rating", stars, request)
-
-    return rate
 
 
 def _defaults(handler: SettingsHandler):

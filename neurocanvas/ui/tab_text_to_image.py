@@ -9,7 +9,6 @@ from neurocanvas.handlers.preferences import PreferencesHandler
 from neurocanvas.handlers.profile import ProfileHandler
 from neurocanvas.handlers.text_to_image import SCHEDULER_CHOICES, TextToImageHandler
 from neurocanvas.ui import feedback_bar, presets_panel
-from neurocanvas.ui.tab_profile import selected_image_id
 
 
 def build(demo: gr.Blocks, t2i: TextToImageHandler, models: ModelsHandler, prefs: PreferencesHandler,
@@ -61,7 +60,7 @@ def build(demo: gr.Blocks, t2i: TextToImageHandler, models: ModelsHandler, prefs
                          concurrency_id=heavy, concurrency_limit=heavy_limit)
     stop.click(None, None, None, cancels=[job], queue=False)
     job.then(feedback_bar.first_result, gallery, picked, queue=False)
-    gallery.select(selected_image_id, None, picked, queue=False)
+    gallery.select(feedback_bar.selected_image_id, None, picked, queue=False)
     model.change(t2i.model_defaults, model, [steps, guidance, width, height, status], queue=False,
                  api_name="model_defaults")
     quality.select(t2i.apply_quality, [quality, model], [steps, width, height], queue=False, api_name="quality_preset")

@@ -159,7 +159,7 @@ def test_feedback_from_the_gallery(ctx, page):
     page.get_by_role("button", name="Show").click()
     page.locator(".thumbnail-item, button.thumbnail-item, .gallery-item").first.click(timeout=15_000)
     page.get_by_role("button", name="Like").click()
-    page.locator("#feedback-result").get_by_text("like recorded").wait_for(timeout=15_000)
+    page.locator("#feedback-thanks").get_by_text("like recorded").wait_for(timeout=15_000)
 
 
 def test_compare_and_vote(ctx, page):
