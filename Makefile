@@ -30,10 +30,14 @@ install-test: $(TEST_STAMP)
 
 $(TEST_STAMP): $(STAMP) requirements-test.txt
 	$(PIP) install --quiet -r requirements-test.txt
-	@command -v chromium >/dev/null 2>&1 || { \
-		echo "Installing Debian's chromium for the browser tests..."; \
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium chromium-driver"; \
+	command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing Debian's$$missing for the browser and job-engine tests..."; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null; }
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
 	touch $(TEST_STAMP)
 
 run: install

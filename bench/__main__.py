@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import neurocanvas  # noqa: F401  (thread and environment defaults before torch)
+from neurocanvas.cpu import describe as describe_cpu
 from bench import bench_app, bench_bandits, bench_director, bench_prompt_lab, bench_ranking, bench_style_transfer, bench_text_to_image
 
 SECTIONS = {"app": bench_app.run, "prompt_lab": bench_prompt_lab.run, "text_to_image": bench_text_to_image.run,
@@ -36,7 +37,10 @@ def main(argv: list[str] | None = None) -> int:
         ratio = f"{r['ratio']:.2f}x vs {r['baseline']}" if r["ratio"] else ""
         print(f"{r['name']:<52} {r['median']:>10.3f} {r['unit']:<4} {r['runs']:>4}  {ratio}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"machine": platform.processor() or platform.machine(), "python": sys.version.split()[0],
+    cpu = describe_cpu()
+    print(f"CPU: {cpu['model']} ({cpu['cores']} cores, {cpu['kind']}; native bfloat16: {'yes' if cpu['native_bfloat16'] else 'no'})")
+    args.out.write_text(json.dumps({"machine": platform.processor() or platform.machine(), "cpu": cpu,
+                                    "python": sys.version.split()[0],
                                     "when": time.strftime("%Y-%m-%dT%H:%M:%S"), "smoke": args.smoke,
                                     "results": records}, indent=1))
     return 0

@@ -26,7 +26,8 @@ def run(runs: int = 3, calls: int = 0, smoke: bool = False) -> list[Result]:
     from neurocanvas.engines.fast_style import FastStyle, build_network
     from neurocanvas.engines.fast_style import Request as FastRequest
     from neurocanvas.engines.style_transfer import (EfficientNetTaps, Request, StyleTransfer, VGGTaps, _to_tensor,
-                                                    gram, native_bf16, resize_long_side)
+                                                    gram, resize_long_side)
+    from neurocanvas.cpu import native_bf16
     from neurocanvas.registry import Registry, load_catalog
 
     torch.set_num_threads(2)
@@ -50,7 +51,7 @@ def run(runs: int = 3, calls: int = 0, smoke: bool = False) -> list[Result]:
     quick = [StyleTransfer(taps)(request) for _ in range(runs)]
     smoothed = StyleTransfer(taps)(Request(**{**request.__dict__, "smoothing": True}))
     vgg = make_layers(VGG19).eval().requires_grad_(False)
-    classic = [StyleTransfer(VGGTaps(vgg))(request) for _ in range(runs)]
+    classic = [StyleTransfer(VGGTaps(vgg, low_precision=native_bf16()))(request) for _ in range(runs)]
     classic_fp32 = StyleTransfer(VGGTaps(vgg, low_precision=False))(request)  # as on a CPU without native bfloat16
     fast = {}
     for channels in (16, 32):

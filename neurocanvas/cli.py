@@ -12,6 +12,8 @@ USAGE = """usage: python -m neurocanvas [run] [options]     start the studio (se
        python -m neurocanvas pull ID [ID...]     download models into the models folder
        python -m neurocanvas pull --defaults     download the recommended models
        python -m neurocanvas models              list the catalog and what is installed
+       python -m neurocanvas worker [--workers N] [options]
+                                                 run jobs for a studio (same --broker, or the same --data-dir)
        python -m neurocanvas train-style PRESET [--photos DIR] [--steps N] [--size PX] [--channels C]
                                                  train a fast style network for a preset here"""
 
@@ -31,6 +33,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _models(argv)
         if command == "train-style":
             return _train_style(argv)
+        if command == "worker":
+            return _worker(argv)
     except SettingsError as exc:
         print(f"neurocanvas: {exc}", file=sys.stderr)
         return 2
@@ -60,6 +64,32 @@ def _run(argv: list[str]) -> int:
         return 1
     print(f"NeuroCanvas: http://{settings.host}:{settings.port}", flush=True)
     launch(demo, ctx)
+    return 0
+
+
+def _worker(argv: list[str]) -> int:
+    """Run jobs from the broker (or the data folder's queue) until stopped; results go back to the studio."""
+    import argparse
+    import signal
+    import threading
+
+    from neurocanvas.context import build_worker
+
+    settings, rest = load_settings_and_rest(argv)
+    parser = argparse.ArgumentParser(prog="neurocanvas worker")
+    parser.add_argument("--workers", type=int, default=1, help="jobs this worker runs at once (default 1)")
+    args = parser.parse_args(rest)
+    if not 1 <= args.workers <= 16:
+        raise SettingsError(f"--workers must be between 1 and 16, not {args.workers}.")
+    service = build_worker(settings)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    service.start_workers(args.workers)
+    where = settings.broker_url.split("@")[-1] if settings.broker_url else f"{settings.data_dir}/jobs.db"
+    print(f"NeuroCanvas worker {service.worker_name}: {args.workers} job(s) at a time from {where}", flush=True)
+    stop.wait()
+    service.stop()
     return 0
 
 

@@ -12,6 +12,8 @@ import os
 from pathlib import Path
 from typing import Mapping, Sequence
 
+from neurocanvas.cpu import PRECISIONS
+
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 
@@ -36,6 +38,10 @@ class Settings:
     styles_dir: Path | None = None  # a local folder of preset paintings instead of downloading them
     hub_endpoint: str = ""  # empty: huggingface_hub's default (HF_ENDPOINT or huggingface.co)
     director_url: str = ""  # an OpenAI-compatible chat server (llama.cpp server, Ollama) for the art director
+    broker_url: str = ""  # empty: jobs queue in SQLite in the data folder; redis://host:port/db to scale out
+    local_worker: bool = True  # the studio runs heavy_concurrency job workers itself (off: only `neurocanvas worker`s)
+    worker_timeout_s: float = 15.0  # a running job whose worker sent no heartbeat this long is retried once
+    precision: str = "auto"  # VGG features: auto = bfloat16 only where the CPU has it natively (see cpu.py)
 
     @property
     def images_dir(self) -> Path:
@@ -84,6 +90,12 @@ class Settings:
             raise SettingsError(f"--director-url must start with http:// or https://, not {self.director_url!r}.")
         if not 1 <= self.max_file_size_mb <= 1024:
             raise SettingsError(f"--max-file-size-mb must be between 1 and 1024, not {self.max_file_size_mb}.")
+        if self.broker_url and not self.broker_url.startswith(("redis://", "rediss://", "unix://")):
+            raise SettingsError(f"--broker must be a redis:// URL, not {self.broker_url!r}.")
+        if not 1 <= self.worker_timeout_s <= 3600:
+            raise SettingsError(f"--worker-timeout must be between 1 and 3600 seconds, not {self.worker_timeout_s}.")
+        if self.precision not in PRECISIONS:
+            raise SettingsError(f"--precision must be one of {', '.join(PRECISIONS)}, not {self.precision!r}.")
         return self
 
     def public_view(self) -> dict:
@@ -91,6 +103,7 @@ class Settings:
         view = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         view["auth"] = [user for user, _ in self.auth]
         view["database_url"] = _redact_url(self.database)
+        view["broker_url"] = _redact_url(self.broker_url)
         return {k: (str(v) if isinstance(v, Path) else v) for k, v in view.items()}
 
 
@@ -141,6 +154,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--styles-dir", type=Path, help="local folder with the preset paintings")
     p.add_argument("--hub-endpoint", help="Hugging Face hub URL for pulls (default: HF_ENDPOINT or huggingface.co)")
     p.add_argument("--director-url", help="OpenAI-compatible chat server for the art director, e.g. http://127.0.0.1:8080")
+    p.add_argument("--broker", dest="broker_url", help="redis://host:port/0 to share jobs with `neurocanvas worker`s")
+    p.add_argument("--local-worker", action=argparse.BooleanOptionalAction, default=None,
+                   help="run job workers inside the studio (default on; --no-local-worker leaves them to workers)")
+    p.add_argument("--worker-timeout", dest="worker_timeout_s", type=float,
+                   help="seconds without a heartbeat before a running job is retried on another worker (default 15)")
+    p.add_argument("--precision", choices=PRECISIONS,
+                   help="classic style transfer's VGG: auto (bfloat16 only on CPUs with AVX512-BF16 or AMX), float32, bfloat16")
     return p
 
 
@@ -159,6 +179,10 @@ _ENV = {  # field -> (variable, converter)
     "styles_dir": ("NEUROCANVAS_STYLES_DIR", Path),
     "hub_endpoint": ("NEUROCANVAS_HUB_ENDPOINT", str),
     "director_url": ("NEUROCANVAS_DIRECTOR_URL", str),
+    "broker_url": ("NEUROCANVAS_BROKER_URL", str),
+    "local_worker": ("NEUROCANVAS_LOCAL_WORKER", _env_bool),
+    "worker_timeout_s": ("NEUROCANVAS_WORKER_TIMEOUT", float),
+    "precision": ("NEUROCANVAS_PRECISION", str),
 }
 
 

@@ -5,9 +5,10 @@ import dataclasses
 import os
 
 from neurocanvas.config import Settings
-from neurocanvas.job_queue import JobQueue
 from neurocanvas.registry import Registry, load_catalog
+from neurocanvas.services.jobs import JobService
 from neurocanvas.store import Repo, StoreError, open_store
+from neurocanvas.store.jobs import JobsRepo
 
 
 @dataclasses.dataclass
@@ -15,7 +16,7 @@ class AppContext:
     settings: Settings
     registry: Registry
     repo: Repo
-    jobs: JobQueue = dataclasses.field(default_factory=JobQueue)
+    jobs: JobService
 
 
 def build_context(settings: Settings) -> AppContext:
@@ -30,7 +31,25 @@ def build_context(settings: Settings) -> AppContext:
             raise StoreError(f"The folder {folder} is not writable. Choose another with --data-dir / --models-dir.")
     # Gradio writes served files to GRADIO_TEMP_DIR: keep them inside the data folder.
     os.environ["GRADIO_TEMP_DIR"] = str(settings.tmp_dir.resolve())
-    registry = Registry(load_catalog(), settings.models_dir, memory_budget_mb=settings.memory_budget_gb * 1024,
-                        hub_endpoint=settings.hub_endpoint, threads=settings.cpu_threads)
+    registry = build_registry(settings)
     repo = open_store(settings.database, settings.images_dir)
-    return AppContext(settings=settings, registry=registry, repo=repo, jobs=JobQueue(settings.heavy_concurrency))
+    context = AppContext(settings=settings, registry=registry, repo=repo, jobs=JobService(settings, JobsRepo(repo)))
+    context.jobs.runtime = context  # jobs run here too (local workers): runners get this registry and settings
+    return context
+
+
+def build_registry(settings: Settings) -> Registry:
+    return Registry(load_catalog(), settings.models_dir, memory_budget_mb=settings.memory_budget_gb * 1024,
+                    hub_endpoint=settings.hub_endpoint, threads=settings.cpu_threads)
+
+
+@dataclasses.dataclass
+class WorkerRuntime:
+    """What a `neurocanvas worker` process hands to runners: its own registry (its models folder) and settings."""
+    settings: Settings
+    registry: Registry
+
+
+def build_worker(settings: Settings) -> JobService:
+    """A job service for a worker process: no database, no images folder; results go back through the broker."""
+    return JobService(settings, None, runtime=WorkerRuntime(settings, build_registry(settings)))

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Callable
 
 from neurocanvas.context import AppContext
+from neurocanvas.cpu import use_bfloat16
 from neurocanvas.engines import fast_style
 from neurocanvas.engines.style_transfer import EfficientNetTaps, InvalidImage, VGGTaps, load_image
 from neurocanvas.registry import ModelSpec
@@ -58,7 +59,8 @@ def train_style(ctx: AppContext, preset: str, photos_dir: Path | None = None, st
     if spec.task != "style-features":
         raise ValueError(f"{spec.name} is not a feature network.")
     with ctx.registry.use(features) as network:
-        taps = EfficientNetTaps(network) if spec.defaults.get("architecture") == "efficientnet-lite0" else VGGTaps(network)
+        taps = (EfficientNetTaps(network) if spec.defaults.get("architecture") == "efficientnet-lite0"
+                else VGGTaps(network, low_precision=use_bfloat16(ctx.settings.precision)))
         result = fast_style.train(taps, style, photos, steps=steps, size=size, channels=channels,
                                   progress=progress, cancel=cancel)
     from safetensors.torch import save_file

@@ -58,6 +58,7 @@ def ctx(settings, tiny_built):
     context = build_context(settings)
     install_tiny_models(context.registry, tiny_built)
     yield context
+    context.jobs.stop()
     context.repo.db.close()
 
 
@@ -72,3 +73,47 @@ def app(ctx):
     client = Client(demo.local_url, verbose=False, download_files=str(ctx.settings.tmp_dir / "client"))
     yield demo, client
     demo.close()
+
+
+def _postgres_bin() -> Path:
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+    if not found:  # `make test` installs it; a bare pytest run must say what is missing, not skip
+        pytest.fail("PostgreSQL is not installed: run `make test` (it installs Debian's postgresql).")
+    return found[-1].parent
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster():
+    """A throwaway PostgreSQL cluster (initdb + pg_ctl) on a free port; yields a function making a fresh database."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    bin_dir = _postgres_bin()
+    folder = Path(tempfile.mkdtemp(prefix="nc-pg-"))
+    as_user: list[str] = []
+    if os.geteuid() == 0:  # initdb refuses root: run the server as Debian's postgres user
+        shutil.chown(folder, "postgres")
+        as_user = ["runuser", "-u", "postgres", "--"]
+    port = free_port()
+    data = folder / "data"
+    subprocess.run(as_user + [str(bin_dir / "initdb"), "-D", str(data), "--auth=trust", "-U", "postgres", "-E", "UTF8"],
+                   check=True, capture_output=True)
+    subprocess.run(as_user + [str(bin_dir / "pg_ctl"), "-D", str(data), "-w", "-l", str(folder / "log"), "-o",
+                              f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off", "start"],
+                   check=True, capture_output=True)
+    import psycopg2
+
+    names = iter(range(1, 10_000))
+
+    def fresh_database() -> str:
+        name = f"nc_test_{next(names)}"
+        conn = psycopg2.connect(host="127.0.0.1", port=port, user="postgres", dbname="postgres")
+        conn.autocommit = True
+        conn.cursor().execute(f"CREATE DATABASE {name}")
+        conn.close()
+        return f"postgresql://postgres@127.0.0.1:{port}/{name}"
+
+    yield fresh_database
+    subprocess.run(as_user + [str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"], capture_output=True)
+    shutil.rmtree(folder, ignore_errors=True)

@@ -7,7 +7,6 @@ by weight; "keep colours" transfers luminance only.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import threading
 import time
 from pathlib import Path
@@ -132,12 +131,12 @@ class EfficientNetTaps:
 class VGGTaps:
     """Classic taps: the first ReLU of each stage for style, the second ReLU of the fourth (or last) stage for content."""
 
-    def __init__(self, features: Any, low_precision: bool | None = None) -> None:
+    def __init__(self, features: Any, low_precision: bool = False) -> None:
         import torch
         import torch.nn as nn
 
         self.features = features.to(memory_format=torch.channels_last)
-        self.low_precision = native_bf16() if low_precision is None else low_precision  # halves a step
+        self.low_precision = low_precision  # bfloat16 halves a step where the CPU has it natively (neurocanvas.cpu)
         self.mean = torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1)
         self.std = torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1)
         stages: list[list[int]] = [[]]
@@ -163,16 +162,6 @@ class VGGTaps:
                 if tap == index:
                     out[name] = h
         return out
-
-
-@functools.cache
-def native_bf16() -> bool:
-    """True on CPUs with native bfloat16 (AVX512-BF16, AMX), where it halves a VGG step; elsewhere it is slower."""
-    try:
-        flags = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace").split()
-    except OSError:
-        return False
-    return "avx512_bf16" in flags or "amx_bf16" in flags
 
 
 def _channels_last(x: Any) -> Any:

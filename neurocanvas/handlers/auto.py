@@ -14,19 +14,18 @@ import gradio as gr
 
 from neurocanvas.context import AppContext
 from neurocanvas.engines import model_selection
-from neurocanvas.engines.fast_style import FastStyle
-from neurocanvas.engines.fast_style import Request as FastRequest
-from neurocanvas.engines.style_transfer import Cancelled as StyleCancelled
-from neurocanvas.engines.style_transfer import EfficientNetTaps, StyleTransfer, load_image
-from neurocanvas.engines.style_transfer import Request as StyleRequest
-from neurocanvas.engines.text_to_image import MAX_SEED, Cancelled, TextToImage
-from neurocanvas.handlers.common import eta_text, run_in_worker, user_errors, user_of, wait_turn
+from neurocanvas.engines.style_transfer import load_image
+from neurocanvas.engines.text_to_image import MAX_SEED
+from neurocanvas.handlers.common import ended_text, user_errors, user_of, watch
 from neurocanvas.handlers.compare import CompareHandler
 from neurocanvas.handlers.preferences import PreferencesHandler
 from neurocanvas.handlers.prompt_lab import PromptLabHandler
 from neurocanvas.handlers.text_to_image import TextToImageHandler, _integer
 from neurocanvas.handlers.style_transfer import QUICK
-from neurocanvas.job_queue import work_units
+from neurocanvas.services.estimates import work_units
+from neurocanvas.services.generate import render_inputs
+from neurocanvas.services.jobs import NORMAL
+from neurocanvas.services.restyle import style_inputs
 from neurocanvas.style_presets import label, load_presets, preset_image
 
 RULES_FILE = Path(__file__).resolve().parents[2] / "presets" / "auto_rules.json"
@@ -91,72 +90,34 @@ class AutoHandler:
                     (seed + run.seed_offset) % (MAX_SEED + 1))
                 params.update(auto_rule=plan.rule, auto_reason=run.reason)
                 renders[(run.model_id, run.seed_offset)] = (run, job, params, vae_id)
-            jobs = list(renders.values())
-            for run, *_ in jobs:
+            for run, *_ in renders.values():
                 self.registry.preload(run.model_id)
-            self.prefs.skip_unanswered(user)
-            generations = [self.repo.create_generation(user, "text_to_image", job.prompt, job.negative_prompt, params,
-                                                       [run.model_id] + ([vae_id] if vae_id else []))
-                           for run, job, params, vae_id in jobs]
-            units = sum(work_units(j.num_inference_steps, 1, j.width, j.height) for _, j, _, _ in jobs)
-            ticket = self.jobs.join(generations[0].id, user, f"Auto ({len(plan.runs)} images): {prompt[:30]}",
-                                    self.t2i.estimate(jobs[0][0].model_id, units))
+            gids = {key: self.jobs.submit(
+                        user, "text_to_image", params, fresh=index == 0, inputs=render_inputs(job, run.model_id, vae_id), prompt=job.prompt,
+                        negative_prompt=job.negative_prompt, model_ids=[run.model_id] + ([vae_id] if vae_id else []),
+                        priority=NORMAL, estimate_s=self.t2i.estimate(
+                            run.model_id, work_units(job.num_inference_steps, 1, job.width, job.height)))
+                    for index, (key, (run, job, params, vae_id)) in enumerate(renders.items())}
         header = f"**Auto** ({plan.rule}): {plan.summary}"
-        pending = {g.id for g in generations}
+        submitted = list(gids.values())
         finished: list = []  # image rows, in plan order
-
-        def work(emit) -> None:
-            rendered: dict[tuple[str, int], Any] = {}
-            for run in plan.runs:
-                key = (run.model_id, run.seed_offset)
-                if key not in rendered:
-                    index = list(renders).index(key)
-                    _, job, params, vae_id = renders[key]
-                    generation = generations[index]
-                    self.repo.set_generation_status(user, generation.id, "running")
-                    emit("running", index)
-                    with self.registry.use(run.model_id) as pipe:
-                        engine = TextToImage(pipe, self.registry.get(vae_id) if vae_id else None)
-                        result = engine(job, progress=lambda i, step, total, preview, index=index:
-                                        emit("step", (index, step, total, preview)), cancel=ticket.cancel)
-                    rendered[key] = self.t2i.save_result(user, generation.id, params, run.model_id, result)[0]
-                    emit("saved", generation.id)
-                prompt_used = renders[key][1].prompt
-                emit("image", self._restyle(user, rendered[key], run, prompt_used, ticket) if run.restyle else rendered[key])
-
         try:
-            started = yield from wait_turn(self.jobs, ticket, lambda line: (gr.skip(), gr.skip(), line, gr.skip(), gr.skip()))
-            if not started:
-                yield gr.skip(), gr.skip(), "Cancelled while waiting: nothing was saved.", gr.skip(), gr.skip()
-                return
-            for event in run_in_worker(work, f"auto-{generations[0].id}"):
-                if event is None:
-                    yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
-                    continue
-                kind, payload = event
-                if kind == "running":
-                    index = payload
-                    yield (gr.skip(), gr.skip(), f"{header}\n\nRun {index + 1} of {len(jobs)}: {jobs[index][0].model_id}…",
-                           gr.skip(), gr.skip())
-                elif kind == "step":
-                    index, step, total, preview = payload
-                    self.jobs.progress(ticket, (index + step / total) / len(jobs))
-                    progress(((index * total) + step, len(jobs) * total),
-                             desc=f"Run {index + 1}/{len(jobs)}, step {step}/{total}, {eta_text(self.jobs, ticket)}")
-                    yield gr.skip(), preview, gr.skip(), gr.skip(), gr.skip()
-                elif kind == "saved":
-                    pending.discard(payload)
-                elif kind == "image":
-                    finished.append(payload)
-                elif kind == "error" and isinstance(payload, (Cancelled, StyleCancelled)):
-                    yield gr.skip(), gr.skip(), f"Stopped after {len(finished)} of {len(plan.runs)} images.", gr.skip(), gr.skip()
+            for number, run in enumerate(plan.runs, start=1):
+                def shape(line, preview, number=number, run=run):
+                    return (gr.skip(), preview if preview is not None else gr.skip(),
+                            f"{header}\n\nRun {number} of {len(plan.runs)} ({run.model_id}): {line}", gr.skip(), gr.skip())
+
+                row = yield from self._one(user, gids[(run.model_id, run.seed_offset)], progress, shape, finished, plan)
+                if row is None:
                     return
-                elif kind == "error":
-                    for generation_id in pending:
-                        self.repo.set_generation_status(user, generation_id, "failed", error=str(payload))
-                    pending.clear()
+                if run.restyle:
                     with user_errors():
-                        raise payload
+                        gid = self._submit_restyle(user, row, run, renders[(run.model_id, run.seed_offset)][1].prompt)
+                    submitted.append(gid)
+                    row = yield from self._one(user, gid, progress, shape, finished, plan)
+                    if row is None:
+                        return
+                finished.append(row)
             with user_errors():
                 rows, details, note = self.compare.rank(user, finished, [self.compare.describe(r) for r in finished])
             gallery = [(str(self.repo.image_path(r)), f"#{r.id} · {d.get('rank', i + 1)}. {d['model']}"
@@ -168,39 +129,39 @@ class AutoHandler:
                                       for i, d in enumerate(details, start=1)]
             yield gallery, gr.skip(), "\n\n".join(lines), details, ", ".join(str(d["id"]) for d in details)
         finally:
-            self.jobs.leave(ticket)
-            for generation_id in pending:  # stopped or closed before these runs were saved
-                ticket.cancel.set()
-                self.repo.set_generation_status(user, generation_id, "cancelled")
+            for generation_id in submitted:  # stopped, failed or closed: the plan's other jobs go too
+                self.jobs.cancel(generation_id)
 
-    def _restyle(self, user: str, render, run: model_selection.Run, prompt: str, ticket) -> Any:
+    def _one(self, user: str, generation_id: int, progress, shape, finished: list, plan) -> Iterator[tuple]:
+        """Follow one job of the plan; its image row, or None once the plan ended (a Stop)."""
+        update = yield from watch(self.jobs, generation_id, progress, shape)
+        with user_errors():
+            if update.status == "done":
+                return self.repo.generation_images(user, generation_id)[0]
+            line = ended_text(update)
+        yield (gr.skip(), gr.skip(), f"{line.split(':')[0]} after {len(finished)} of {len(plan.runs)} images.",
+               gr.skip(), gr.skip())
+        return None
+
+    def _submit_restyle(self, user: str, render, run: model_selection.Run, prompt: str) -> int:
         """Restyle a render with the preset: a fast network trained for it if there is one, else the quick method."""
         photo = load_image(self.repo.image_path(render), "render")
         fast_id = f"fast-{run.restyle}"
-        method = fast_id if fast_id in self.registry.catalog and self.registry.is_installed(fast_id) else QUICK
+        fast = fast_id in self.registry.catalog and self.registry.is_installed(fast_id)
+        method, size = (fast_id if fast else QUICK), max(64, max(photo.size))
         params = {"styles": [run.restyle], "weights": [1.0], "strength": 1.0, "size": max(photo.size),
-                  "steps": 1 if method == fast_id else RESTYLE_STEPS, "keep_colors": False, "method": method,
+                  "steps": 1 if fast else RESTYLE_STEPS, "keep_colors": False, "method": method,
                   "source_image": render.id, "auto_reason": run.reason}
-        generation = self.repo.create_generation(user, "style_transfer", prompt=run.restyle, params=params,
-                                                 model_ids=[method])
-        self.repo.set_generation_status(user, generation.id, "running")
-        try:
-            with self.registry.use(method) as network:
-                if method == fast_id:
-                    result = FastStyle(network)(FastRequest(content=photo, size=max(64, max(photo.size))))
-                else:
-                    painting = load_image(preset_image(run.restyle, self.settings.styles_dir, self.settings.models_dir))
-                    result = StyleTransfer(EfficientNetTaps(network))(
-                        StyleRequest(content=photo, styles=[(painting, 1.0)], size=max(64, max(photo.size)),
-                                     steps=RESTYLE_STEPS), cancel=ticket.cancel)
-            meta = {**params, "kind": "style_transfer", "prompt": prompt}  # CLIP ranks it against the render's words
-            row = self.repo.save_image(user, generation.id, result.image, meta, model_id=render.model_id)
-        except BaseException as exc:
-            self.repo.set_generation_status(user, generation.id, "cancelled" if isinstance(exc, StyleCancelled) else "failed",
-                                            error=str(exc))
-            raise
-        self.repo.set_generation_status(user, generation.id, "done", timings={"total": round(result.seconds, 3)})
-        return row
+        if fast:
+            request, styles = {"size": size}, []
+        else:
+            request = {"size": size, "steps": RESTYLE_STEPS}
+            styles = [(load_image(preset_image(run.restyle, self.settings.styles_dir, self.settings.models_dir)), 1.0)]
+        inputs = style_inputs(photo, styles, method, request, model_id=render.model_id,
+                              meta={"prompt": prompt})  # CLIP ranks it against the render's words
+        return self.jobs.submit(user, "style_transfer", params, fresh=False, inputs=inputs, prompt=run.restyle,
+                                model_ids=[method],
+                                priority=NORMAL, estimate_s=RESTYLE_STEPS * 0.1)
 
     # the two tabs' shapes ------------------------------------------------------------------------
     def for_text_to_image(self, prompt, negative_prompt, width, height, seed, batch, request, progress) -> Iterator[tuple]:

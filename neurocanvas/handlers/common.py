@@ -9,8 +9,8 @@ from typing import Any, Callable, Generator, Iterator
 
 import gradio as gr
 
-from neurocanvas.job_queue import JobQueue, Ticket
 from neurocanvas.registry import RegistryError
+from neurocanvas.services.jobs import JobService, Update
 from neurocanvas.store import NotFound, StoreError
 from neurocanvas.store.repo import LOCAL_USER
 
@@ -67,19 +67,39 @@ def run_in_worker(work: Callable[[Callable[[str, Any], None]], None], name: str)
             return
 
 
-def wait_turn(jobs: JobQueue, ticket: Ticket, outputs: Callable[[str], Any]) -> Generator[Any, None, bool]:
-    """Yield outputs(line about the job's place and ETA) until it may run; returns False if it was cancelled."""
-    while not jobs.try_start(ticket, timeout=POLL_SECONDS):
-        if ticket.cancel.is_set():
-            return False
-        yield outputs(f"Job #{ticket.generation_id} is waiting: position {jobs.position(ticket)} in the queue, "
-                      f"done in about {_duration(jobs.eta(ticket))}.")
-    return not ticket.cancel.is_set()
+def watch(jobs: JobService, generation_id: int, progress: Any,
+          outputs: Callable[[str, Any], tuple]) -> Generator[tuple, None, Update]:
+    """Yield outputs(line, preview) while a job waits or runs; returns its final update.
+
+    Closing the generator (Stop, or the client went away) cancels the job: a waiting one leaves the queue,
+    a running one stops at its next step, and nothing of it is saved."""
+    ended = False
+    try:
+        for update in jobs.follow(generation_id):
+            if update.status == "waiting":
+                yield outputs(f"Job #{generation_id} is waiting: position {update.position} in the queue, "
+                              f"done in about {_duration(update.eta_s)}.", None)
+            elif update.status == "running":
+                if update.total and progress is not None:
+                    progress((update.step, update.total), unit="steps",
+                             desc=f"{update.line or 'Running'}, about {_duration(update.eta_s)} left")
+                yield outputs(f"{update.line}…" if update.line else f"Job #{generation_id} is running…", update.preview)
+            else:
+                ended = True
+                return update
+    finally:
+        if not ended:
+            jobs.cancel(generation_id)
+    raise RuntimeError("a job's updates ended without a final status")
+
+
+def ended_text(update: Update) -> str:
+    """The line for a job that ended without images; a failure becomes the user's error."""
+    if update.status == "cancelled":
+        waited = update.generation is not None and update.generation.started_at is None
+        return "Cancelled while waiting: nothing was saved." if waited else "Stopped: nothing was saved."
+    raise gr.Error(update.error or f"The job ended {update.status}.")
 
 
 def _duration(seconds: float) -> str:
     return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.1f} min"
-
-
-def eta_text(jobs: JobQueue, ticket: Ticket) -> str:
-    return f"about {_duration(jobs.eta(ticket))} left"

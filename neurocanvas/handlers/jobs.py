@@ -16,8 +16,10 @@ class JobsHandler:
 
     def list(self, request: gr.Request) -> list[list]:
         """Position 0 is running; ETAs come from this machine's measured times for the same model."""
+        with user_errors():
+            rows = self.jobs.snapshot(self.repo.user(user_of(request)).id)
         return [[r["job"], r["what"], "cancelling" if r["cancelling"] else r["status"], r["position"], r["eta_s"]]
-                for r in self.jobs.snapshot(user_of(request))]
+                for r in rows]
 
     def cancel(self, job_id: float, request: gr.Request) -> tuple[str, list[list]]:
         user = user_of(request)
@@ -25,6 +27,6 @@ class JobsHandler:
             if not job_id:
                 raise ValueError("Type the number of the job to cancel.")
             generation = self.repo.generation(user, int(job_id))  # NotFound for another user's job
-            if not self.jobs.cancel(generation.id, user):
+            if not self.jobs.cancel(generation.id):
                 raise ValueError(f"Job #{generation.id} is not waiting or running (it is {generation.status}).")
             return f"Cancelling job #{generation.id}: it stops before its next step and saves nothing.", self.list(request)

@@ -1,25 +1,17 @@
 """Style transfer: a photo and up to three styles (presets or the user's own image) -> a job -> the gallery."""
 from __future__ import annotations
 
-from typing import Any, Iterator
+import json
+from typing import Iterator
 
 import gradio as gr
 
-from neurocanvas import __version__
 from neurocanvas.context import AppContext
-from neurocanvas.engines.style_transfer import (
-    Cancelled,
-    EfficientNetTaps,
-    Request,
-    StyleTransfer,
-    VGGTaps,
-    check_inputs,
-    load_image,
-)
-from neurocanvas.engines.fast_style import FastStyle
-from neurocanvas.engines.fast_style import Request as FastRequest
-from neurocanvas.handlers.common import eta_text, run_in_worker, user_errors, user_of, wait_turn
-from neurocanvas.job_queue import Ticket, estimate_seconds, work_units
+from neurocanvas.engines.style_transfer import Request, check_inputs, load_image
+from neurocanvas.handlers.common import ended_text, user_errors, user_of, watch
+from neurocanvas.services.estimates import estimate_seconds, work_units
+from neurocanvas.services.jobs import priority_of
+from neurocanvas.services.restyle import style_inputs
 from neurocanvas.style_presets import label, load_presets, preset_image
 
 NONE = "none"
@@ -27,8 +19,7 @@ QUICK = "efficientnet-lite0"
 
 
 class StyleTransferHandler:
-    def __init__(self, ctx: AppContext, prefs: Any = None) -> None:
-        self.prefs = prefs  # PreferencesHandler: a new job marks the last job's unanswered images as skipped
+    def __init__(self, ctx: AppContext) -> None:
         self.registry = ctx.registry
         self.repo = ctx.repo
         self.settings = ctx.settings
@@ -92,16 +83,15 @@ class StyleTransferHandler:
             self.registry.preload(method)  # missing or corrupt weights fail here, before any row is written
             params = {"styles": names, "weights": [w for _, w in styles], "strength": job.strength, "size": job.size,
                       "steps": job.steps, "keep_colors": job.keep_colors, "method": method}
-            if self.prefs is not None:
-                self.prefs.skip_unanswered(user)
-            generation = self.repo.create_generation(user, "style_transfer", prompt=" + ".join(names), params=params,
-                                                     model_ids=[method])
             history = [(work_units(p.get("steps", 1), 1, p.get("size", 512), p.get("size", 512)), t.get("total", 0))
                        for p, t in self.repo.recent_timings("style_transfer", method)]
-            ticket = self.jobs.join(generation.id, user, f"Restyle: {' + '.join(names)}",
-                                    estimate_seconds(work_units(job.steps, 1, job.size, job.size), history))
-
-        yield from self._run(user, generation.id, job, method, params, progress, ticket)
+            request = {"strength": job.strength, "size": job.size, "steps": job.steps, "keep_colors": job.keep_colors}
+            generation_id = self.jobs.submit(
+                user, "style_transfer", {**params, "label": f"Restyle: {' + '.join(names)}"},
+                inputs=style_inputs(photo, styles, method, request), prompt=" + ".join(names), model_ids=[method],
+                priority=priority_of(job.size, job.size, 1),
+                estimate_s=estimate_seconds(work_units(job.steps, 1, job.size, job.size), history))
+        yield from self._follow(user, generation_id, progress)
 
     def _fast(self, user: str, photo, method: str, strength: float, size: int, keep_colors: bool) -> Iterator[tuple]:
         """One pass of a trained network: the preset and steps do not apply, strength above 1 is full style."""
@@ -111,90 +101,23 @@ class StyleTransferHandler:
         if not strength > 0:
             raise ValueError("Strength must be above 0.")
         self.registry.preload(method)
-        job = FastRequest(content=photo, size=size, strength=min(strength, 1.0), keep_colors=keep_colors)
-        params = {"styles": [spec.defaults.get("style")], "weights": [1.0], "strength": job.strength, "size": size,
+        request = {"size": size, "strength": min(strength, 1.0), "keep_colors": keep_colors}
+        params = {"styles": [spec.defaults.get("style")], "weights": [1.0], "strength": request["strength"], "size": size,
                   "keep_colors": keep_colors, "method": method}
-        if self.prefs is not None:
-            self.prefs.skip_unanswered(user)
-        generation = self.repo.create_generation(user, "style_transfer", prompt=str(spec.defaults.get("style")),
-                                                 params=params, model_ids=[method])
-        ticket = self.jobs.join(generation.id, user, spec.name, estimate=1.0)
-        try:
-            started = yield from wait_turn(self.jobs, ticket, lambda line: (gr.skip(), gr.skip(), line))
-            if not started:
-                self.repo.set_generation_status(user, generation.id, "cancelled")
-                yield gr.skip(), gr.skip(), "Cancelled while waiting: nothing was saved."
+        generation_id = self.jobs.submit(user, "style_transfer", {**params, "label": spec.name},
+                                         inputs=style_inputs(photo, [], method, request),
+                                         prompt=str(spec.defaults.get("style")), model_ids=[method],
+                                         priority=priority_of(size, size, 1), estimate_s=1.0)
+        yield from self._follow(user, generation_id, None)
+
+    def _follow(self, user: str, generation_id: int, progress) -> Iterator[tuple]:
+        update = yield from watch(self.jobs, generation_id, progress,
+                                  lambda line, preview: (gr.skip(), preview if preview is not None else gr.skip(), line))
+        with user_errors():
+            if update.status != "done":
+                yield gr.skip(), gr.skip(), ended_text(update)
                 return
-            self.repo.set_generation_status(user, generation.id, "running")
-            with self.registry.use(method) as network:
-                result = FastStyle(network)(job)
-            meta = {**params, "kind": "style_transfer", "generator": f"NeuroCanvas {__version__}"}
-            row = self.repo.save_image(user, generation.id, result.image, meta, model_id=method)
-        except BaseException as exc:
-            self.repo.set_generation_status(user, generation.id, "cancelled" if isinstance(exc, GeneratorExit) else "failed",
-                                            error="" if isinstance(exc, GeneratorExit) else str(exc))
-            raise
-        finally:
-            self.jobs.leave(ticket)
-        self.repo.set_generation_status(user, generation.id, "done", timings={"total": round(result.seconds, 3)})
-        yield (str(self.repo.image_path(row)), gr.skip(),
-               f"Job #{generation.id}: {spec.name} in {result.seconds:.2f} s. Saved to the gallery as image #{row.id}.")
-
-    def _run(self, user: str, generation_id: int, job: Request, method: str, params: dict, progress,
-             ticket: Ticket) -> Iterator[tuple]:
-        cancel = ticket.cancel
-
-        def work(emit) -> None:
-            architecture = self.registry.spec(method).defaults.get("architecture")
-            with self.registry.use(method) as network:
-                taps = EfficientNetTaps(network) if architecture == "efficientnet-lite0" else VGGTaps(network)
-                emit("result", StyleTransfer(taps)(job, progress=lambda *p: emit("step", p), cancel=cancel))
-
-        ended = False
-        try:
-            started = yield from wait_turn(self.jobs, ticket, lambda line: (gr.skip(), gr.skip(), line))
-            if not started:
-                ended = True
-                self.repo.set_generation_status(user, generation_id, "cancelled")
-                yield gr.skip(), gr.skip(), "Cancelled while waiting: nothing was saved."
-                return
-            self.repo.set_generation_status(user, generation_id, "running")
-            for event in run_in_worker(work, f"style-{generation_id}"):
-                if event is None:
-                    yield gr.skip(), gr.skip(), gr.skip()
-                    continue
-                kind, payload = event
-                if kind == "step":
-                    step, total, preview = payload
-                    self.jobs.progress(ticket, step / total)
-                    progress((step, total), desc=f"Painting, {eta_text(self.jobs, ticket)}", unit="steps")
-                    yield gr.skip(), preview if preview is not None else gr.skip(), f"Step {step} of {total}…"
-                elif kind == "result":
-                    ended = True
-                    meta = {**params, "kind": "style_transfer", "generator": f"NeuroCanvas {__version__}",
-                            "style_loss": [round(payload.style_loss[0], 5), round(payload.style_loss[-1], 5)]}
-                    with user_errors():
-                        try:
-                            row = self.repo.save_image(user, generation_id, payload.image, meta, model_id=method)
-                        except Exception as exc:
-                            self.repo.set_generation_status(user, generation_id, "failed", error=str(exc))
-                            raise
-                    self.repo.set_generation_status(user, generation_id, "done", timings={"total": round(payload.seconds, 3)})
-                    drop = payload.style_loss[0] / max(payload.style_loss[-1], 1e-12)
-                    yield (str(self.repo.image_path(row)), gr.skip(),
-                           f"Job #{generation_id}: done in {payload.seconds:.1f} s; style loss fell {drop:.0f}x. "
-                           f"Saved to the gallery as image #{row.id}.")
-                elif kind == "error" and isinstance(payload, Cancelled):
-                    ended = True
-                    self.repo.set_generation_status(user, generation_id, "cancelled")
-                    yield gr.skip(), gr.skip(), "Stopped: nothing was saved."
-                elif kind == "error":
-                    ended = True
-                    self.repo.set_generation_status(user, generation_id, "failed", error=str(payload))
-                    with user_errors():
-                        raise payload
-        finally:
-            self.jobs.leave(ticket)
-            if not ended:
-                cancel.set()
-                self.repo.set_generation_status(user, generation_id, "cancelled")
+            row = self.repo.generation_images(user, generation_id)[0]
+            note = "; ".join(json.loads(update.generation.timings or "{}").get("notes", []))
+            yield (str(self.repo.image_path(row)), gr.skip(),
+                   f"Job #{generation_id}: {note}. Saved to the gallery as image #{row.id}.")

@@ -11,11 +11,12 @@ from typing import Any, Iterator
 
 import gradio as gr
 
-from neurocanvas import __version__
 from neurocanvas.context import AppContext
-from neurocanvas.engines.text_to_image import MAX_SEED, SCHEDULERS, Cancelled, Request, TextToImage, check_inputs
-from neurocanvas.handlers.common import eta_text, run_in_worker, user_errors, user_of, wait_turn
-from neurocanvas.job_queue import Ticket, estimate_seconds, work_units
+from neurocanvas.engines.text_to_image import MAX_SEED, SCHEDULERS, Request, check_inputs
+from neurocanvas.handlers.common import ended_text, user_errors, user_of, watch
+from neurocanvas.services.estimates import estimate_seconds, work_units
+from neurocanvas.services.generate import render_inputs
+from neurocanvas.services.jobs import priority_of
 from neurocanvas.store.images import PARAMETERS_KEY, read_png_meta
 
 PRESETS_DIR = Path(__file__).resolve().parents[2] / "presets"
@@ -25,8 +26,7 @@ FIELDS = ("prompt", "negative_prompt", "model_id", "num_inference_steps", "guida
 
 
 class TextToImageHandler:
-    def __init__(self, ctx: AppContext, prefs: Any = None) -> None:
-        self.prefs = prefs  # PreferencesHandler: a new job marks the last job's unanswered images as skipped
+    def __init__(self, ctx: AppContext) -> None:
         self.registry = ctx.registry
         self.repo = ctx.repo
         self.jobs = ctx.jobs
@@ -135,17 +135,24 @@ class TextToImageHandler:
             self.registry.preload(model_id)  # a corrupt model fails here, before any row is written
             if vae_id:
                 self.registry.preload(vae_id)
-            if self.prefs is not None:
-                self.prefs.skip_unanswered(user)
-            generation = self.repo.create_generation(user, "text_to_image", job.prompt, job.negative_prompt, params,
-                                                     [model_id] + ([vae_id] if vae_id else []), request_key=key)
-            ticket = self.enqueue(user, generation.id, spec.name, job, model_id)
-        yield from self._run(user, generation.id, job, model_id, vae_id, params, progress, ticket)
-
-    def enqueue(self, user: str, generation_id: int, name: str, job: Request, model_id: str) -> Ticket:
-        """Join the studio's queue with an estimate of how long the job takes."""
-        units = work_units(job.num_inference_steps, job.batch_size, job.width, job.height)
-        return self.jobs.join(generation_id, user, f"{name}: {job.prompt[:40]}", self.estimate(model_id, units))
+            units = work_units(job.num_inference_steps, job.batch_size, job.width, job.height)
+            generation_id = self.jobs.submit(
+                user, "text_to_image", params, inputs=render_inputs(job, model_id, vae_id), prompt=job.prompt,
+                negative_prompt=job.negative_prompt, model_ids=[model_id] + ([vae_id] if vae_id else []),
+                request_key=key, priority=priority_of(job.width, job.height, job.batch_size),
+                estimate_s=self.estimate(model_id, units))
+        update = yield from watch(self.jobs, generation_id, progress,
+                                  lambda line, preview: (gr.skip(), preview if preview is not None else gr.skip(), line, seed))
+        with user_errors():
+            if update.status != "done":
+                yield (gr.skip(), gr.skip(), ended_text(update), seed)
+                return
+            rows = self.repo.generation_images(user, generation_id)
+            timings = json.loads(update.generation.timings or "{}")
+            info = [f"Job #{generation_id}: {len(rows)} image(s) in {timings.get('total', 0):.1f} s "
+                    f"(denoise {timings.get('denoise', 0):.1f} s, decode {timings.get('decode', 0):.1f} s). "
+                    f"Seeds: {', '.join(str(r.seed) for r in rows)}.", *timings.get("notes", [])]
+            yield (self._gallery(rows), gr.skip(), "\n\n".join(info), seed)
 
     def estimate(self, model_id: str, units: float) -> float:
         """Seconds for `units` of work on this model, from this machine's latest finished runs of it."""
@@ -153,78 +160,6 @@ class TextToImageHandler:
                                p.get("height", 512)), t.get("total", 0))
                    for p, t in self.repo.recent_timings("text_to_image", model_id)]
         return estimate_seconds(units, history)
-
-    def _run(self, user: str, generation_id: int, job: Request, model_id: str, vae_id: str | None, params: dict,
-             progress, ticket: Ticket) -> Iterator[tuple]:
-        cancel = ticket.cancel
-
-        def work(emit) -> None:
-            with self.registry.use(model_id) as pipe:
-                engine = TextToImage(pipe, self.registry.get(vae_id) if vae_id else None)
-                emit("result", engine(job, progress=lambda *step: emit("step", step), cancel=cancel))
-
-        ended = False
-        try:
-            started = yield from wait_turn(self.jobs, ticket, lambda line: (gr.skip(), gr.skip(), line, job.seed))
-            if not started:
-                ended = True
-                self.repo.set_generation_status(user, generation_id, "cancelled")
-                yield (gr.skip(), gr.skip(), "Cancelled while waiting: nothing was saved.", job.seed)
-                return
-            self.repo.set_generation_status(user, generation_id, "running")
-            progress(0, desc="Loading the model")
-            for event in run_in_worker(work, f"t2i-{generation_id}"):
-                if event is None:
-                    yield (gr.skip(), gr.skip(), gr.skip(), gr.skip())
-                    continue
-                kind, payload = event
-                if kind == "step":
-                    index, step, total, preview = payload
-                    self.jobs.progress(ticket, (index * total + step) / (job.batch_size * total))
-                    progress((index * total + step, job.batch_size * total),
-                             desc=f"Image {index + 1}/{job.batch_size}, step {step}/{total}, {eta_text(self.jobs, ticket)}",
-                             unit="steps")
-                    yield (gr.skip(), preview, f"Image {index + 1} of {job.batch_size}: step {step} of {total}…", job.seed)
-                elif kind == "result":
-                    ended = True
-                    yield self._finish(user, generation_id, job, model_id, params, payload)
-                elif kind == "error" and isinstance(payload, Cancelled):
-                    ended = True
-                    self.repo.set_generation_status(user, generation_id, "cancelled")
-                    yield (gr.skip(), gr.skip(), "Stopped: nothing was saved.", job.seed)
-                elif kind == "error":
-                    ended = True
-                    self.repo.set_generation_status(user, generation_id, "failed", error=f"{type(payload).__name__}: {payload}")
-                    with user_errors():
-                        raise payload
-        finally:
-            self.jobs.leave(ticket)
-            if not ended:  # Stop pressed (or the client went away): stop at the next step, save nothing
-                cancel.set()
-                self.repo.set_generation_status(user, generation_id, "cancelled")
-
-    def save_result(self, user: str, generation_id: int, params: dict, model_id: str, result) -> list:
-        """All images of a job, each PNG carrying its own seed, saved whole or not at all; the job is done."""
-        items = []
-        for image, seed in zip(result.images, result.seeds):
-            meta = {**params, "seed": seed, "batch_size": 1, "generator": f"NeuroCanvas {__version__}"}
-            items.append((image, meta, model_id, seed))
-        try:
-            rows = self.repo.save_images(user, generation_id, items)
-        except Exception as exc:
-            self.repo.set_generation_status(user, generation_id, "failed", error=str(exc))
-            raise
-        self.repo.set_generation_status(user, generation_id, "done", timings=result.timings)
-        return rows
-
-    def _finish(self, user: str, generation_id: int, job: Request, model_id: str, params: dict, result) -> tuple:
-        with user_errors():
-            rows = self.save_result(user, generation_id, params, model_id, result)
-        seconds = result.timings["total"]
-        info = [f"Job #{generation_id}: {len(rows)} image(s) in {seconds:.1f} s "
-                f"(denoise {result.timings['denoise']:.1f} s, decode {result.timings['decode']:.1f} s). "
-                f"Seeds: {', '.join(map(str, result.seeds))}.", *result.notes]
-        return (self._gallery(rows), gr.skip(), "\n\n".join(info), job.seed)
 
     def _gallery(self, rows) -> list[tuple[str, str]]:
         return [(str(self.repo.image_path(r)), f"#{r.id} · seed {r.seed} · {r.model_id}") for r in rows]

@@ -20,7 +20,19 @@ def _m2_gallery_index(db: pw.Database) -> None:
     db.execute_sql('CREATE INDEX IF NOT EXISTS "image_gallery" ON "image" ("user_id", "deleted_at", "created_at")')
 
 
-MIGRATIONS: list[Callable[[pw.Database], None]] = [_m1_initial, _m2_gallery_index]
+def _m3_job_lifecycle(db: pw.Database) -> None:
+    """Jobs run on a task engine: each generation keeps its task id, attempt, priority, estimate and history."""
+    from playhouse.migrate import SchemaMigrator, migrate as run
+
+    have = {c.name for c in db.get_columns(tables.Generation._meta.table_name)}
+    migrator = SchemaMigrator.from_database(db)
+    fields = {name: tables.Generation._meta.fields[name]
+              for name in ("task_id", "attempt", "priority", "estimate_s", "started_at", "history")}
+    run(*[migrator.add_column(tables.Generation._meta.table_name, name, field)
+          for name, field in fields.items() if name not in have])
+
+
+MIGRATIONS: list[Callable[[pw.Database], None]] = [_m1_initial, _m2_gallery_index, _m3_job_lifecycle]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -158,13 +158,6 @@ class Repo:
                 .order_by(Generation.id.desc()).limit(limit))
         return [(json.loads(r.params), json.loads(r.timings)) for r in rows]
 
-    @_guard
-    def mark_interrupted(self) -> int:
-        """At start-up: jobs that were queued or running when the process died cannot resume."""
-        return (Generation.update(status="interrupted", finished_at=now(),
-                                  error="The studio stopped while this job was running.")
-                .where(Generation.status.in_(["queued", "running"])).execute())
-
     # images ------------------------------------------------------------------------------------
     @_guard
     def save_images(self, user: str | None, generation_id: int | None,

@@ -53,6 +53,13 @@ class Generation(Base):
     timings = pw.TextField(default="{}")  # JSON: seconds per phase
     created_at = pw.DateTimeField(default=now, index=True)
     finished_at = pw.DateTimeField(null=True)
+    # the job service's lifecycle (services/jobs.py)
+    task_id = pw.CharField(max_length=64, default="")  # the task engine's id of the current attempt
+    attempt = pw.IntegerField(default=0)  # 1 on submit; 2 after a worker died and it was retried
+    priority = pw.IntegerField(default=0)  # higher runs first: drafts and single images before batches
+    estimate_s = pw.FloatField(default=0.0)  # seconds it should take once it runs (for positions and ETAs)
+    started_at = pw.DateTimeField(null=True)
+    history = pw.TextField(default="[]")  # JSON: [{"at", "event", ...}] submitted, running, retried, ...
 
 
 class Image(Base):

@@ -32,7 +32,7 @@ from neurocanvas.ui import (
 
 log = logging.getLogger(__name__)
 HEAVY = "heavy"  # the concurrency_id every model-running event shares
-MAX_ADMITTED = 16  # heavy events Gradio lets in at once; the studio's JobQueue runs them a few at a time
+MAX_ADMITTED = 16  # heavy events Gradio lets in at once; the job service's workers run them a few at a time
 
 HEADER = """# NeuroCanvas
 A local, CPU-first AI art studio: everything runs on this machine."""
@@ -60,10 +60,11 @@ def build_app(ctx: AppContext, warmup: bool = False) -> gr.Blocks:
     director = DirectorHandler(ctx)
     profile = ProfileHandler(ctx)
     preferences = PreferencesHandler(ctx, analyse=lambda prompt: prompt_lab.analyzer().analyze(prompt))
-    t2i = TextToImageHandler(ctx, preferences)
+    ctx.jobs.on_submit = preferences.skip_unanswered  # a new job: the last job's unanswered images count as skipped
+    t2i = TextToImageHandler(ctx)
     compare = CompareHandler(ctx, preferences)
     auto = AutoHandler(ctx, t2i, prompt_lab, preferences, compare)  # offers "Auto" in Text to image
-    style = StyleTransferHandler(ctx, preferences)
+    style = StyleTransferHandler(ctx)
     if warmup:
         threading.Thread(target=_quietly, args=(prompt_lab.analyzer,), daemon=True, name="warmup").start()
     with gr.Blocks(title="NeuroCanvas", analytics_enabled=False) as demo:
@@ -98,8 +99,9 @@ def _quietly(fn) -> None:
 
 
 def launch(demo: gr.Blocks, ctx: AppContext, **overrides) -> gr.Blocks:
-    """Queue on (heavy events wait in the studio's JobQueue), uploads capped, files served only from the images folder."""
+    """Jobs on (the studio's workers and collector), queue on, uploads capped, files served only from the images folder."""
     s = ctx.settings
+    ctx.jobs.start()
     demo.queue(default_concurrency_limit=s.heavy_concurrency, max_size=s.queue_size)
     options = dict(server_name=s.host, server_port=s.port, share=s.share, auth=list(s.auth) or None,
                    max_file_size=f"{s.max_file_size_mb}mb", allowed_paths=[str(s.images_dir.resolve())],

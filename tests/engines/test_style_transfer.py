@@ -9,6 +9,7 @@ import pytest
 import torch
 from PIL import Image
 
+from neurocanvas.cpu import native_bf16
 from neurocanvas.engines.style_transfer import (
     EfficientNetTaps,
     InvalidImage,
@@ -98,8 +99,24 @@ def test_style_mixing_and_the_classic_vgg_path(registry):
     assert result.image.size == resize_long_side(photo("coffee"), 64).size and len(result.style_loss) == 5
 
 
+@pytest.mark.parametrize("low_precision", [False, True])
+def test_the_classic_method_runs_in_either_precision_on_any_cpu(registry, low_precision):
+    """Both sides of the CPU choice run everywhere: tiny shapes, so emulated bfloat16 (AVX2-only CPUs) stays quick."""
+    taps = VGGTaps(registry.get("tiny-vgg"), low_precision=low_precision)
+    x = _to_tensor(resize_long_side(photo("coffee"), 32))
+    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=taps.low_precision):
+        raw = taps(x)
+    assert {f.dtype for f in raw.values()} == {torch.bfloat16 if low_precision else torch.float32}
+    result = StyleTransfer(taps)(Request(content=photo("coffee"), styles=[(shared_style("udnie.jpg"), 1.0)],
+                                         size=64, steps=6))
+    assert result.image.size == resize_long_side(photo("coffee"), 64).size
+    assert all(np.isfinite(result.style_loss)) and result.style_loss[-1] < result.style_loss[0]
+
+
+@pytest.mark.skipif(not native_bf16(), reason="this CPU has no native bfloat16 (AVX512-BF16 or AMX): the studio "
+                                               "keeps VGG in float32 here, so bfloat16's accuracy does not apply")
 def test_bfloat16_vgg_features_optimise_as_float32_does():
-    """The classic method runs VGG19 in bfloat16 where the CPU has it natively: the run must not change."""
+    """Where the CPU has native bfloat16, the classic method runs VGG19 in it: the run must not change."""
     from torchvision.models.vgg import make_layers
 
     torch.manual_seed(0)

@@ -11,8 +11,18 @@ from neurocanvas.store.migrations import SCHEMA_VERSION, current_version
 from neurocanvas.store.tables import Generation, Image as ImageRow
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def repo(request, tmp_path):
+    """Every store test runs on SQLite (the default) and on a throwaway PostgreSQL cluster (scale-out)."""
+    url = (f"sqlite:///{tmp_path / 'db.sqlite'}" if request.param == "sqlite"
+           else request.getfixturevalue("postgres_cluster")())
+    r = open_store(url, tmp_path / "images")
+    yield r
+    r.db.close()
+
+
 @pytest.fixture
-def repo(tmp_path):
+def sqlite_repo(tmp_path):
     r = open_store(f"sqlite:///{tmp_path / 'db.sqlite'}", tmp_path / "images")
     yield r
     r.db.close()
@@ -22,10 +32,15 @@ def red(size=(16, 8)):
     return Image.new("RGB", size, (200, 10, 10))
 
 
-def test_schema_is_migrated_and_sqlite_is_wal(repo):
-    assert current_version(repo.db) == SCHEMA_VERSION >= 1
-    assert repo.db.execute_sql("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert repo.db.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1
+def test_schema_is_migrated(repo):
+    assert current_version(repo.db) == SCHEMA_VERSION >= 3
+    columns = {c.name for c in repo.db.get_columns("generation")}
+    assert {"task_id", "attempt", "priority", "estimate_s", "started_at", "history"} <= columns
+
+
+def test_sqlite_is_wal_with_foreign_keys(sqlite_repo):
+    assert sqlite_repo.db.execute_sql("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert sqlite_repo.db.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1
 
 
 def test_users_never_see_each_others_rows(repo):
@@ -86,25 +101,6 @@ def test_database_locked_gives_message_and_changes_nothing(tmp_path):
     repo.db.close()
 
 
-def test_restart_marks_running_jobs_interrupted_and_keeps_images(tmp_path):
-    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
-    repo = open_store(url, tmp_path / "images")
-    done = repo.create_generation(None, "text_to_image")
-    repo.save_image(None, done.id, red(), {"prompt": "kept"})
-    repo.set_generation_status(None, done.id, "done")
-    running = repo.create_generation(None, "text_to_image")
-    repo.set_generation_status(None, running.id, "running")
-    queued = repo.create_generation(None, "style_transfer")
-    repo.db.close()  # the process dies here
-
-    repo = open_store(url, tmp_path / "images")
-    statuses = {g.id: g.status for g in Generation.select()}
-    assert statuses == {done.id: "done", running.id: "interrupted", queued.id: "interrupted"}
-    assert repo.profile(None)["images"] == 1
-    assert repo.image_path(repo.images(None)[0]).is_file()
-    repo.db.close()
-
-
 def test_long_prompts_are_bounded(repo):
     row = repo.add_prompt(None, "x" * 10_000)
     assert len(row.text) == 2000
@@ -148,7 +144,8 @@ def test_a_batch_is_saved_whole_or_not_at_all(repo, monkeypatch):
     assert [p for p in repo.images_dir.rglob("*") if p.is_file()] == []
 
 
-def test_gallery_pages_stay_indexed_at_ten_thousand_images(repo):
+def test_gallery_pages_stay_indexed_at_ten_thousand_images(sqlite_repo):
+    repo = sqlite_repo
     from neurocanvas.store.tables import Image as Row
     from neurocanvas.store.tables import now
 
@@ -163,3 +160,21 @@ def test_gallery_pages_stay_indexed_at_ten_thousand_images(repo):
                    .order_by(Row.created_at.desc()).limit(24).sql())
     plan = " ".join(str(r) for r in repo.db.execute_sql("EXPLAIN QUERY PLAN " + sql, params).fetchall())
     assert "image_gallery" in plan  # the migration-2 index serves filter and order
+
+
+def test_a_schema_2_database_gains_the_job_columns(tmp_path):
+    from neurocanvas.store.tables import SchemaVersion
+
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    repo = open_store(url, tmp_path / "images")
+    kept = repo.create_generation(None, "text_to_image", prompt="before the upgrade")
+    for column in ("task_id", "attempt", "priority", "estimate_s", "started_at", "history"):
+        repo.db.execute_sql(f'ALTER TABLE "generation" DROP COLUMN "{column}"')
+    SchemaVersion.delete().where(SchemaVersion.version == 3).execute()
+    repo.db.close()
+
+    repo = open_store(url, tmp_path / "images")
+    assert current_version(repo.db) == SCHEMA_VERSION
+    row = Generation.get_by_id(kept.id)
+    assert row.prompt == "before the upgrade" and row.attempt == 0 and row.history == "[]"
+    repo.db.close()

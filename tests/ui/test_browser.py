@@ -19,16 +19,24 @@ def chromium_path() -> str:
     return path
 
 
-@pytest.fixture
-def page(app):
+@pytest.fixture(scope="module")
+def browser():
+    """One Chromium for the module; each test gets a fresh context (cookies, storage) of its own."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox", "--disable-gpu"])
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.goto(app[0].local_url)
-        yield page
-        browser.close()
+        chromium = p.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox", "--disable-gpu"])
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(app, browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(app[0].local_url)
+    yield page
+    context.close()
 
 
 def test_every_tab_opens_and_is_screenshotted(page):

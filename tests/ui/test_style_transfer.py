@@ -106,3 +106,33 @@ def test_a_fast_network_trained_here_restyles_in_one_pass(ctx, app, photo, tmp_p
     with pytest.raises(Exception, match="less than minimum value 256"):
         restyle(client, photo, method="fast-the-scream", size=100)
     assert ImageRow.select().count() == 1
+
+
+@pytest.mark.parametrize("precision", ["float32", "bfloat16"])
+def test_the_precision_setting_reaches_the_classic_method(settings, tiny_built, photo, precision, monkeypatch):
+    """--precision forces the CPU-dependent choice either way, so both sides run on any machine."""
+    import dataclasses
+
+    from neurocanvas.context import build_context
+    from neurocanvas.engines import style_transfer as engine
+    from neurocanvas.handlers.style_transfer import StyleTransferHandler
+    from tests.fixtures import install_tiny_models
+
+    seen = []
+
+    class RecordingTaps(engine.VGGTaps):
+        def __init__(self, features, low_precision=False):
+            seen.append(low_precision)
+            super().__init__(features, low_precision)
+
+    monkeypatch.setattr(engine, "VGGTaps", RecordingTaps)
+    ctx = build_context(dataclasses.replace(settings, precision=precision))
+    install_tiny_models(ctx.registry, tiny_built)
+    ctx.jobs.start()
+    try:
+        outputs = list(StyleTransferHandler(ctx).restyle(
+            photo, "the-scream", 1.0, "none", 0.5, None, 1.0, 1.0, 64, 4, False, "tiny-vgg", None, progress=None))
+    finally:
+        ctx.jobs.stop()
+        ctx.repo.db.close()
+    assert seen == [precision == "bfloat16"] and "style loss fell" in outputs[-1][2]

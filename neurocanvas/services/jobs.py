@@ -1,0 +1,378 @@
+"""One lifecycle for every heavy job, on huey: queued -> running -> done | failed | cancelled | interrupted.
+
+The studio submits a job (a generation row plus a task); a consumer runs it: worker threads inside the
+studio by default, or `python -m neurocanvas worker` processes on any machine that reaches the broker.
+Workers never touch the database or the images folder: they return PNG bytes and metadata, and the
+studio's collector is the one writer. Progress, previews, heartbeats, cancel flags and the job's inputs
+travel through the broker's key/value store, so any process can run, watch or stop any job.
+"""
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import logging
+import os
+import socket
+import threading
+import time
+from typing import Any, Callable, Iterator
+
+from neurocanvas.config import Settings
+from neurocanvas.store.jobs import ACTIVE, TERMINAL, JobsRepo
+
+log = logging.getLogger(__name__)
+
+RUNNERS = {"text_to_image": "neurocanvas.services.generate", "style_transfer": "neurocanvas.services.restyle"}
+MAX_ATTEMPTS = 2  # a job whose worker dies is retried once, from the start
+BEAT_SECONDS = 1.0
+POLL_SECONDS = 0.2
+DRAFT, SINGLE, NORMAL = 20, 10, 0  # drafts, then single images, then batches and multi-model runs
+
+
+def priority_of(width: int, height: int, images: int) -> int:
+    """Drafts (256 px or less) first, then single images, then batches and multi-model runs."""
+    if max(width, height) <= 256:
+        return DRAFT
+    return SINGLE if images == 1 else NORMAL
+
+
+class Cancelled(Exception):
+    """The job was stopped between two steps; nothing is saved."""
+
+
+class JobError(Exception):
+    """A runner's expected failure: its message is shown to the user as it is."""
+
+
+@dataclasses.dataclass
+class Update:
+    """What a watcher of one job sees each poll."""
+    status: str  # waiting | running | done | failed | cancelled | interrupted
+    position: int = 0
+    eta_s: float = 0.0
+    step: int = 0
+    total: int = 0
+    line: str = ""
+    preview: Any = None  # a PIL image, only when a new one arrived
+    error: str = ""
+    generation: Any = None
+
+
+def make_huey(settings: Settings):
+    """SqliteHuey in the data folder by default; a priority Redis queue when a broker is set."""
+    from huey import PriorityRedisHuey, SqliteHuey
+
+    if settings.broker_url:
+        return PriorityRedisHuey("neurocanvas", url=settings.broker_url, results=True)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return SqliteHuey("neurocanvas", filename=str(settings.data_dir / "jobs.db"), results=True)
+
+
+class StorageFlag:
+    """A cancel flag any process can raise: an Event-like view of a broker key, read at most every 0.2 s."""
+
+    def __init__(self, huey, key: str) -> None:
+        self.huey, self.key, self._seen, self._checked = huey, key, False, 0.0
+
+    def is_set(self) -> bool:
+        if not self._seen and time.monotonic() - self._checked > POLL_SECONDS:
+            self._checked = time.monotonic()
+            self._seen = bool(self.huey.get(self.key, peek=True))
+        return self._seen
+
+    def set(self) -> None:
+        self.huey.put(self.key, True)
+        self._seen = True
+
+
+class Reporter:
+    """Handed to a runner: progress(step, total, line, preview) goes to the broker for the studio to show."""
+
+    def __init__(self, huey, generation_id: int) -> None:
+        self.huey, self.key = huey, f"nc:progress:{generation_id}"
+        self.version = 0
+
+    def __call__(self, step: int, total: int, line: str = "", preview: Any = None) -> None:
+        self.version += 1
+        self.huey.put(self.key, {"step": step, "total": total, "line": line, "version": self.version,
+                                 "preview": png_bytes(preview) if preview is not None else None})
+
+
+class JobService:
+    """Submit, watch, cancel and list jobs; run them (as a worker); collect their results (as the studio)."""
+
+    def __init__(self, settings: Settings, jobs_repo: JobsRepo | None = None, runtime: Any = None) -> None:
+        self.settings = settings
+        self.rows = jobs_repo  # None in a worker process: workers never open the database
+        self.runtime = runtime  # what runners get: the registry and settings of this process
+        self.huey = make_huey(settings)
+        self.task = self.huey.task(name="neurocanvas_job")(self._execute)
+        self.on_submit: Callable[[str], None] | None = None  # e.g. count the last job's unanswered images as skipped
+        self._consumer = None
+        self._collector: threading.Thread | None = None
+        self._stop = threading.Event()
+        self.worker_name = f"{socket.gethostname()}:{os.getpid()}"
+
+    # the studio's side -------------------------------------------------------------------------
+    def submit(self, user: str, kind: str, params: dict, inputs: dict | None = None, prompt: str = "",
+               negative_prompt: str = "", model_ids: list[str] | None = None, request_key: str = "",
+               priority: int = NORMAL, estimate_s: float = 1.0, fresh: bool = True) -> int:
+        """A generation row and its task; `inputs` (image bytes...) travel with the job, not in the database.
+
+        `fresh`: a new request of the user's (not a later step of a plan), so on_submit runs for it."""
+        if kind not in RUNNERS:
+            raise ValueError(f"Unknown kind of job {kind!r}.")
+        if fresh and self.on_submit is not None:
+            try:
+                self.on_submit(user)
+            except Exception:  # never in a job's way
+                log.exception("the submit hook failed for %s", user)
+        row = self.rows.create(user, kind, prompt, negative_prompt, params, model_ids or [], request_key, priority,
+                               max(0.1, estimate_s))
+        self.huey.put(f"nc:inputs:{row.id}", {"kind": kind, "params": params, "inputs": inputs or {}})
+        self._enqueue(row.id, 1, priority)
+        return row.id
+
+    def _enqueue(self, generation_id: int, attempt: int, priority: int) -> None:
+        task = self.task.s(generation_id, attempt, priority=priority, id=f"job-{generation_id}-{attempt}")
+        self.rows.set_task(generation_id, task.id)
+        self.huey.enqueue(task)
+
+    def cancel(self, generation_id: int) -> bool:
+        """Stop a waiting job (revoked) or a running one (it stops at its next step), whoever runs it."""
+        row = self.rows.get(generation_id)
+        if row is None or row.status not in ACTIVE:
+            return False
+        self.huey.put(f"nc:cancel:{generation_id}", True)
+        if row.status == "queued":
+            self.huey.revoke_by_id(row.task_id)
+            if self.rows.move(generation_id, "cancelled", leaving=("queued",), event="cancelled while waiting"):
+                self._forget(generation_id)
+        return True
+
+    def follow(self, generation_id: int) -> Iterator[Update]:
+        """Updates for one job every POLL_SECONDS until it ends (the last update has the final status)."""
+        version = 0
+        while True:
+            row = self.rows.get(generation_id)
+            if row.status in TERMINAL:
+                yield Update(status=row.status, error=row.error, generation=row)
+                return
+            if row.status == "queued":
+                position, eta = self.place(generation_id)
+                yield Update(status="waiting", position=position, eta_s=eta, generation=row)
+            else:
+                progress = self.huey.get(f"nc:progress:{generation_id}", peek=True) or {}
+                fresh = progress.get("version", 0) != version
+                version = progress.get("version", version)
+                preview = image_from_bytes(progress["preview"]) if fresh and progress.get("preview") else None
+                yield Update(status="running", step=progress.get("step", 0), total=progress.get("total", 0),
+                             line=progress.get("line", ""), preview=preview, eta_s=self.remaining(row, progress),
+                             generation=row)
+            time.sleep(POLL_SECONDS)
+
+    def remaining(self, row, progress: dict) -> float:
+        elapsed = time.time() - row.started_at.timestamp() if row.started_at else 0.0
+        done = progress.get("step", 0) / progress["total"] if progress.get("total") else 0.0
+        if done > 0.05:
+            return elapsed / done * (1 - done)
+        return max(0.0, row.estimate_s - elapsed)
+
+    def place(self, generation_id: int) -> tuple[int, float]:
+        """(position in the line, seconds until done): running jobs' rest, those ahead, then its own."""
+        order = self.rows.waiting_order()
+        ids = [r.id for r in order]
+        if generation_id not in ids:
+            return 0, 0.0
+        index = ids.index(generation_id)
+        slots = max(1, self.settings.heavy_concurrency)
+        busy = sorted(self.remaining(r, {}) for r in self.rows.active() if r.status == "running")
+        start = busy[0] if len(busy) >= slots else 0.0
+        return index + 1, start + sum(r.estimate_s for r in order[:index]) / slots + order[index].estimate_s
+
+    def snapshot(self, user_id: int | None = None) -> list[dict]:
+        """Running and waiting jobs (of one user, by id) with their place and ETA: the Jobs panel's rows."""
+        rows = []
+        waiting = {r.id: i + 1 for i, r in enumerate(self.rows.waiting_order())}
+        cancelling = set()
+        for row in self.rows.active():
+            if user_id is not None and row.user_id != user_id:
+                continue
+            if self.huey.get(f"nc:cancel:{row.id}", peek=True):
+                cancelling.add(row.id)
+            if row.status == "running":
+                eta = self.remaining(row, self.huey.get(f"nc:progress:{row.id}", peek=True) or {})
+                rows.append({"job": row.id, "what": _label(row), "status": "running", "position": 0, "eta_s": round(eta, 1),
+                             "cancelling": row.id in cancelling})
+            else:
+                rows.append({"job": row.id, "what": _label(row), "status": "waiting", "position": waiting.get(row.id, 0),
+                             "eta_s": round(self.place(row.id)[1], 1), "cancelling": row.id in cancelling})
+        return sorted(rows, key=lambda r: r["position"])
+
+    # the collector: the one writer of results --------------------------------------------------
+    def start(self) -> None:
+        """Recover what the last stop left, then collect results (and run local workers unless told not to)."""
+        self.recover()
+        if self.settings.local_worker:
+            self.start_workers(self.settings.heavy_concurrency)
+        self._collector = threading.Thread(target=self._collect_loop, name="job-collector", daemon=True)
+        self._collector.start()
+
+    def recover(self) -> None:
+        """After a stop: waiting jobs stay queued (re-queued if the engine lost them); running ones are retried
+        by collect() once their worker's heartbeat is stale; a job whose inputs are gone cannot run again."""
+        pending = {t.id for t in self.huey.pending()}
+        for row in self.rows.active():
+            if self.huey.get(f"nc:inputs:{row.id}", peek=True) is None:
+                if self.rows.move(row.id, "interrupted", error="The studio stopped before this job could run again; "
+                                                                "nothing was saved."):
+                    self._forget(row.id)
+            elif (row.status == "queued" and row.task_id not in pending  # not waiting, not done, not running
+                  and self.huey.get(row.task_id, peek=True) is None
+                  and self.huey.get(f"nc:state:{row.id}", peek=True) is None):
+                self._enqueue(row.id, row.attempt, row.priority)
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._consumer is not None:
+            self._consumer.stop(graceful=False)
+            self._consumer = None
+        if self._collector is not None:
+            self._collector.join(timeout=5)
+
+    def _collect_loop(self) -> None:
+        while not self._stop.wait(POLL_SECONDS):
+            try:
+                self.collect()
+            except Exception:
+                log.exception("collecting job results failed; trying again")
+
+    def collect(self) -> None:
+        """One pass: save finished results, mirror 'running', retry jobs whose worker stopped beating."""
+        for row in self.rows.active():
+            try:
+                result = self.huey.result(row.task_id)
+            except Exception as exc:  # the task itself raised (a bug in a runner): the job fails
+                result = {"status": "failed", "error": f"The job failed ({type(exc).__name__}).", "attempt": row.attempt}
+            if result is not None:
+                self._finish(row, result)
+                continue
+            state = self.huey.get(f"nc:state:{row.id}", peek=True)
+            if state and state["attempt"] == row.attempt:
+                if row.status == "queued":
+                    self.rows.move(row.id, "running", leaving=("queued",), started=state["started"],
+                                   worker=state["worker"], attempt=row.attempt)
+                elif time.time() - state["beat"] > self.settings.worker_timeout_s:
+                    self._worker_died(row, state["worker"])
+            elif row.status == "running":  # running, but no live attempt reports: its worker is gone
+                self._worker_died(row, "unknown")
+
+    def _worker_died(self, row, worker: str) -> None:
+        if row.attempt < MAX_ATTEMPTS and self.huey.get(f"nc:inputs:{row.id}", peek=True) is not None:
+            if self.rows.retry(row.id, row.attempt + 1, reason=f"worker {worker} stopped"):
+                log.warning("job %d: worker %s stopped; retrying on a live worker", row.id, worker)
+                self._enqueue(row.id, row.attempt + 1, row.priority)
+        elif self.rows.move(row.id, "interrupted", event="interrupted",
+                            error=f"Its worker stopped twice (last: {worker}); nothing was saved."):
+            self._forget(row.id)
+
+    def _finish(self, row, result: dict) -> None:
+        status = result.get("status")
+        if row.status == "queued" and result.get("started"):  # it ran between two looks of the collector
+            self.rows.move(row.id, "running", leaving=("queued",), started=result["started"],
+                           worker=result.get("worker"), attempt=result.get("attempt"))
+        if status == "done":
+            items = [(image_from_bytes(i["png"]), i["meta"], i["model_id"], i["seed"]) for i in result["images"]]
+            try:
+                saved = self.rows.repo.save_images(row.user.name, row.id, items)
+            except Exception as exc:
+                log.warning("job %d: saving failed: %s", row.id, exc)
+                self.rows.move(row.id, "failed", error=str(exc))
+            else:
+                timings = {**result.get("timings", {}), "images": [r.id for r in saved], "notes": result.get("notes", [])}
+                self.rows.move(row.id, "done", timings=timings, attempt=result.get("attempt"))
+        elif status in ("failed", "cancelled"):
+            self.rows.move(row.id, status, error=result.get("error", ""))
+        self._forget(row.id)
+
+    def _forget(self, generation_id: int) -> None:
+        self.huey.put(f"nc:cancel:{generation_id}", True)  # a straggling attempt stops too
+        for key in ("progress", "inputs", "state"):
+            self.huey.delete(f"nc:{key}:{generation_id}")
+
+    # the worker's side ---------------------------------------------------------------------------
+    def start_workers(self, count: int) -> None:
+        """Consumer threads in this process (the studio's own, or `neurocanvas worker`'s)."""
+        self._consumer = self.huey.create_consumer(workers=count, worker_type="thread", periodic=False,
+                                                   initial_delay=0.05, backoff=1.1, max_delay=0.25)
+        self._consumer._set_signal_handlers = lambda: None  # the host process keeps its own SIGTERM/SIGINT
+        self._consumer.start()
+
+    def _execute(self, generation_id: int, attempt: int) -> dict:
+        """The task: run the job's runner with heartbeats; the result (images as PNG bytes) goes back to the studio."""
+        job = self.huey.get(f"nc:inputs:{generation_id}", peek=True)
+        cancel = StorageFlag(self.huey, f"nc:cancel:{generation_id}")
+        if job is None or cancel.is_set():
+            return {"status": "cancelled", "attempt": attempt}
+        state_key = f"nc:state:{generation_id}"
+        beating = threading.Event()
+        ran = {"attempt": attempt, "worker": self.worker_name, "started": time.time()}
+
+        def beat() -> None:
+            while not beating.wait(BEAT_SECONDS):
+                self.huey.put(state_key, {**ran, "beat": time.time()})
+
+        self.huey.put(state_key, {**ran, "beat": time.time()})
+        threading.Thread(target=beat, daemon=True, name=f"beat-{generation_id}").start()
+        try:
+            run = importlib.import_module(RUNNERS[job["kind"]]).run
+            output = run(self.runtime, job["params"], job["inputs"], Reporter(self.huey, generation_id), cancel)
+            return {"status": "done", **ran, "timings": output.get("timings", {}),
+                    "notes": output.get("notes", []),
+                    "images": [{"png": png_bytes(image), "meta": meta, "model_id": model_id, "seed": seed}
+                               for image, meta, model_id, seed in output["images"]]}
+        except Exception as exc:
+            if _is_cancel(exc) or cancel.is_set():
+                return {"status": "cancelled", **ran}
+            if not _expected(exc):
+                log.exception("job %d failed", generation_id)
+                return {"status": "failed", **ran,
+                        "error": f"Something went wrong ({type(exc).__name__}); details are in the worker's log."}
+            return {"status": "failed", **ran, "error": str(exc)}
+        finally:
+            beating.set()
+
+
+def png_bytes(image) -> bytes:
+    """Images cross processes as PNG bytes (fast compression: they are decoded once on the other side)."""
+    import io
+
+    buf = io.BytesIO()
+    image.save(buf, format="PNG", compress_level=1)
+    return buf.getvalue()
+
+
+def image_from_bytes(data: bytes):
+    import io
+
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(data))
+    image.load()
+    return image
+
+
+def _is_cancel(exc: BaseException) -> bool:
+    return isinstance(exc, Cancelled) or type(exc).__name__ == "Cancelled"
+
+
+def _expected(exc: BaseException) -> bool:
+    from neurocanvas.registry import RegistryError
+
+    return isinstance(exc, (ValueError, RegistryError, JobError))
+
+
+def _label(row) -> str:
+    import json
+
+    return json.loads(row.params or "{}").get("label") or f"{row.kind.replace('_', ' ')}: {row.prompt[:40]}"
