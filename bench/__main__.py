@@ -14,11 +14,12 @@ from pathlib import Path
 
 import neurocanvas  # noqa: F401  (thread and environment defaults before torch)
 from neurocanvas.cpu import describe as describe_cpu
-from bench import bench_app, bench_bandits, bench_director, bench_prompt_lab, bench_ranking, bench_style_transfer, bench_text_to_image
+from bench import (bench_app, bench_bandits, bench_director, bench_jobs, bench_prompt_lab, bench_ranking,
+                   bench_style_transfer, bench_text_to_image)
 
 SECTIONS = {"app": bench_app.run, "prompt_lab": bench_prompt_lab.run, "text_to_image": bench_text_to_image.run,
             "director": bench_director.run, "style_transfer": bench_style_transfer.run, "ranking": bench_ranking.run,
-            "bandits": bench_bandits.run}
+            "bandits": bench_bandits.run, "jobs": bench_jobs.run}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,13 +33,13 @@ def main(argv: list[str] | None = None) -> int:
         kwargs = {"runs": 1, "calls": 2, "smoke": True} if args.smoke else {}  # every section takes these
         for r in SECTIONS[name](**kwargs):
             records.append({"section": name, **r.as_dict()})
+    cpu = describe_cpu()
+    print(f"CPU: {cpu['model']} ({cpu['cores']} cores, {cpu['kind']}; native bfloat16: {'yes' if cpu['native_bfloat16'] else 'no'})")
     print(f"{'measurement':<52} {'median':>10} {'unit':<4} {'runs':>4}  ratio")
     for r in records:
         ratio = f"{r['ratio']:.2f}x vs {r['baseline']}" if r["ratio"] else ""
         print(f"{r['name']:<52} {r['median']:>10.3f} {r['unit']:<4} {r['runs']:>4}  {ratio}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    cpu = describe_cpu()
-    print(f"CPU: {cpu['model']} ({cpu['cores']} cores, {cpu['kind']}; native bfloat16: {'yes' if cpu['native_bfloat16'] else 'no'})")
     args.out.write_text(json.dumps({"machine": platform.processor() or platform.machine(), "cpu": cpu,
                                     "python": sys.version.split()[0],
                                     "when": time.strftime("%Y-%m-%dT%H:%M:%S"), "smoke": args.smoke,

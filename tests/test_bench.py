@@ -1,20 +1,36 @@
 """A smoke run of `make bench`: every section runs once and writes its records (no timing is asserted)."""
 import json
 
-from bench.__main__ import main
+import pytest
+
+from bench.__main__ import SECTIONS, main
 
 
-def test_bench_smoke_writes_records(tmp_path):
+EXPECTED = {  # section -> names its smoke run must record
+    "app": {"app start-up (process start to HTTP 200)", "endpoint /profile"},
+    "prompt_lab": {"prompt analysis, warm p95", "prompt analysis, cold first call (new process)"},
+    "text_to_image": {"t2i sd-turbo: end to end, 1 image"},
+    "director": set(), "style_transfer": set(), "ranking": set(), "bandits": set(),
+    "jobs": {"job overhead, default engine: submit to first step", "job overhead, Redis: submit to first step"},
+}
+
+
+@pytest.mark.parametrize("section", sorted(SECTIONS))
+def test_bench_smoke_writes_records(section, tmp_path):
+    """One test per section, so the suite's workers share them and none runs for minutes."""
     out = tmp_path / "results.json"
-    assert main(["--smoke", "--out", str(out)]) == 0
-    records = json.loads(out.read_text())["results"]
-    names = [r["name"] for r in records]
-    assert names[0].startswith("app start-up") and any(n == "endpoint /profile" for n in names)
-    assert {"prompt analysis, warm p95", "prompt analysis, cold first call (new process)"} <= set(names)
+    assert main(["--smoke", "--only", section, "--out", str(out)]) == 0
+    saved = json.loads(out.read_text())
+    assert set(saved["cpu"]["flags"]) == {"avx2", "avx512f", "avx512_bf16", "amx_bf16", "amx_tile"}
+    assert saved["cpu"]["model"] and isinstance(saved["cpu"]["native_bfloat16"], bool)
+    records = saved["results"]
+    assert records and EXPECTED[section] <= {r["name"] for r in records}
     for r in records:
-        assert r["median"] > 0 and r["runs"] >= 1 and r["unit"] in ("s", "ms", "GB", "tok/s", "")
-    turbo = next(r for r in records if r["name"] == "t2i sd-turbo: end to end, 1 image")
-    assert turbo["baseline"].startswith("t2i baseline") and turbo["ratio"] > 1
+        assert r["section"] == section and r["median"] > 0 and r["runs"] >= 1
+        assert r["unit"] in ("s", "ms", "GB", "tok/s", "")
+    if section == "text_to_image":
+        turbo = next(r for r in records if r["name"] == "t2i sd-turbo: end to end, 1 image")
+        assert turbo["baseline"].startswith("t2i baseline") and turbo["ratio"] > 1
 
 
 def test_load_test_ten_clients_none_lost(tmp_path):
@@ -24,3 +40,11 @@ def test_load_test_ten_clients_none_lost(tmp_path):
     assert summary["failures"] == []
     assert summary["done"] + summary["cancelled"] == 10 and summary["cancelled"] == 2
     assert summary["max_position"] >= 5  # the jobs really queued behind one another
+
+
+def test_mixed_load_light_calls_while_renders_run(tmp_path):
+    from bench.load_test import mixed
+
+    summary = mixed(clients=4, duration=6, workdir=tmp_path)
+    assert summary["errors"] == []
+    assert summary["light_calls"] >= 8 and summary["renders"] >= 2 and summary["done"] == summary["renders"]

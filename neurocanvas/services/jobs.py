@@ -9,7 +9,7 @@ travel through the broker's key/value store, so any process can run, watch or st
 from __future__ import annotations
 
 import dataclasses
-import importlib
+import json
 import logging
 import os
 import socket
@@ -18,13 +18,12 @@ import time
 from typing import Any, Callable, Iterator
 
 from neurocanvas.config import Settings
+from neurocanvas.services.worker import RUNNERS, execute, image_from_bytes
 from neurocanvas.store.jobs import ACTIVE, TERMINAL, JobsRepo
 
 log = logging.getLogger(__name__)
 
-RUNNERS = {"text_to_image": "neurocanvas.services.generate", "style_transfer": "neurocanvas.services.restyle"}
 MAX_ATTEMPTS = 2  # a job whose worker dies is retried once, from the start
-BEAT_SECONDS = 1.0
 POLL_SECONDS = 0.2
 DRAFT, SINGLE, NORMAL = 20, 10, 0  # drafts, then single images, then batches and multi-model runs
 
@@ -34,14 +33,6 @@ def priority_of(width: int, height: int, images: int) -> int:
     if max(width, height) <= 256:
         return DRAFT
     return SINGLE if images == 1 else NORMAL
-
-
-class Cancelled(Exception):
-    """The job was stopped between two steps; nothing is saved."""
-
-
-class JobError(Exception):
-    """A runner's expected failure: its message is shown to the user as it is."""
 
 
 @dataclasses.dataclass
@@ -68,36 +59,6 @@ def make_huey(settings: Settings):
     return SqliteHuey("neurocanvas", filename=str(settings.data_dir / "jobs.db"), results=True)
 
 
-class StorageFlag:
-    """A cancel flag any process can raise: an Event-like view of a broker key, read at most every 0.2 s."""
-
-    def __init__(self, huey, key: str) -> None:
-        self.huey, self.key, self._seen, self._checked = huey, key, False, 0.0
-
-    def is_set(self) -> bool:
-        if not self._seen and time.monotonic() - self._checked > POLL_SECONDS:
-            self._checked = time.monotonic()
-            self._seen = bool(self.huey.get(self.key, peek=True))
-        return self._seen
-
-    def set(self) -> None:
-        self.huey.put(self.key, True)
-        self._seen = True
-
-
-class Reporter:
-    """Handed to a runner: progress(step, total, line, preview) goes to the broker for the studio to show."""
-
-    def __init__(self, huey, generation_id: int) -> None:
-        self.huey, self.key = huey, f"nc:progress:{generation_id}"
-        self.version = 0
-
-    def __call__(self, step: int, total: int, line: str = "", preview: Any = None) -> None:
-        self.version += 1
-        self.huey.put(self.key, {"step": step, "total": total, "line": line, "version": self.version,
-                                 "preview": png_bytes(preview) if preview is not None else None})
-
-
 class JobService:
     """Submit, watch, cancel and list jobs; run them (as a worker); collect their results (as the studio)."""
 
@@ -106,7 +67,8 @@ class JobService:
         self.rows = jobs_repo  # None in a worker process: workers never open the database
         self.runtime = runtime  # what runners get: the registry and settings of this process
         self.huey = make_huey(settings)
-        self.task = self.huey.task(name="neurocanvas_job")(self._execute)
+        self.task = self.huey.task(name="neurocanvas_job")(
+            lambda generation_id, attempt: execute(self.huey, self.runtime, self.worker_name, generation_id, attempt))
         self.on_submit: Callable[[str], None] | None = None  # e.g. count the last job's unanswered images as skipped
         self._consumer = None
         self._collector: threading.Thread | None = None
@@ -235,7 +197,9 @@ class JobService:
     def stop(self) -> None:
         self._stop.set()
         if self._consumer is not None:
-            self._consumer.stop(graceful=False)
+            self._consumer.stop(graceful=False)  # a running job is not waited for: it is retried after a restart
+            for _, thread in self._consumer.worker_threads:
+                thread.join(timeout=2)  # idle workers see the stop flag within one poll
             self._consumer = None
         if self._collector is not None:
             self._collector.join(timeout=5)
@@ -308,71 +272,5 @@ class JobService:
         self._consumer._set_signal_handlers = lambda: None  # the host process keeps its own SIGTERM/SIGINT
         self._consumer.start()
 
-    def _execute(self, generation_id: int, attempt: int) -> dict:
-        """The task: run the job's runner with heartbeats; the result (images as PNG bytes) goes back to the studio."""
-        job = self.huey.get(f"nc:inputs:{generation_id}", peek=True)
-        cancel = StorageFlag(self.huey, f"nc:cancel:{generation_id}")
-        if job is None or cancel.is_set():
-            return {"status": "cancelled", "attempt": attempt}
-        state_key = f"nc:state:{generation_id}"
-        beating = threading.Event()
-        ran = {"attempt": attempt, "worker": self.worker_name, "started": time.time()}
-
-        def beat() -> None:
-            while not beating.wait(BEAT_SECONDS):
-                self.huey.put(state_key, {**ran, "beat": time.time()})
-
-        self.huey.put(state_key, {**ran, "beat": time.time()})
-        threading.Thread(target=beat, daemon=True, name=f"beat-{generation_id}").start()
-        try:
-            run = importlib.import_module(RUNNERS[job["kind"]]).run
-            output = run(self.runtime, job["params"], job["inputs"], Reporter(self.huey, generation_id), cancel)
-            return {"status": "done", **ran, "timings": output.get("timings", {}),
-                    "notes": output.get("notes", []),
-                    "images": [{"png": png_bytes(image), "meta": meta, "model_id": model_id, "seed": seed}
-                               for image, meta, model_id, seed in output["images"]]}
-        except Exception as exc:
-            if _is_cancel(exc) or cancel.is_set():
-                return {"status": "cancelled", **ran}
-            if not _expected(exc):
-                log.exception("job %d failed", generation_id)
-                return {"status": "failed", **ran,
-                        "error": f"Something went wrong ({type(exc).__name__}); details are in the worker's log."}
-            return {"status": "failed", **ran, "error": str(exc)}
-        finally:
-            beating.set()
-
-
-def png_bytes(image) -> bytes:
-    """Images cross processes as PNG bytes (fast compression: they are decoded once on the other side)."""
-    import io
-
-    buf = io.BytesIO()
-    image.save(buf, format="PNG", compress_level=1)
-    return buf.getvalue()
-
-
-def image_from_bytes(data: bytes):
-    import io
-
-    from PIL import Image
-
-    image = Image.open(io.BytesIO(data))
-    image.load()
-    return image
-
-
-def _is_cancel(exc: BaseException) -> bool:
-    return isinstance(exc, Cancelled) or type(exc).__name__ == "Cancelled"
-
-
-def _expected(exc: BaseException) -> bool:
-    from neurocanvas.registry import RegistryError
-
-    return isinstance(exc, (ValueError, RegistryError, JobError))
-
-
 def _label(row) -> str:
-    import json
-
     return json.loads(row.params or "{}").get("label") or f"{row.kind.replace('_', ' ')}: {row.prompt[:40]}"

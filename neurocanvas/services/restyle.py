@@ -8,7 +8,7 @@ from neurocanvas import __version__
 
 def style_inputs(photo: Any, styles: list, method: str, request: dict, **extra: Any) -> dict:
     """What a worker needs to restyle: images as PNG bytes (no shared folder), the method and its request."""
-    from neurocanvas.services.jobs import png_bytes
+    from neurocanvas.services.worker import png_bytes
 
     return {"photo": png_bytes(photo), "styles": [(png_bytes(image), float(weight)) for image, weight in styles],
             "method": method, "request": request, **extra}
@@ -20,7 +20,7 @@ def run(runtime: Any, params: dict, inputs: dict, report, cancel) -> dict:
     from neurocanvas.engines.fast_style import FastStyle
     from neurocanvas.engines.fast_style import Request as FastRequest
     from neurocanvas.engines.style_transfer import EfficientNetTaps, Request, StyleTransfer, VGGTaps
-    from neurocanvas.services.jobs import image_from_bytes
+    from neurocanvas.services.worker import image_from_bytes
 
     registry, method = runtime.registry, inputs["method"]
     spec = registry.spec(method)

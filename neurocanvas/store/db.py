@@ -32,8 +32,10 @@ def connect(url: str, busy_timeout_ms: int = 5000) -> pw.Database:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise StoreError(f"Cannot create the data folder {path.parent}: {exc.strerror or exc}.") from exc
+        # IMMEDIATE: a transaction takes the write lock when it begins, so it waits (busy_timeout) for another
+        # writer; a deferred one that reads first and writes later fails at once when a writer got in between.
         db = pw.SqliteDatabase(str(path), pragmas={**SQLITE_PRAGMAS, "busy_timeout": busy_timeout_ms},
-                               check_same_thread=False)
+                               check_same_thread=False, lock_type="IMMEDIATE")
     else:
         db = connect_url(url)
     database.initialize(db)

@@ -178,3 +178,28 @@ def test_a_schema_2_database_gains_the_job_columns(tmp_path):
     row = Generation.get_by_id(kept.id)
     assert row.prompt == "before the upgrade" and row.attempt == 0 and row.history == "[]"
     repo.db.close()
+
+
+def test_concurrent_read_then_write_transactions_never_report_busy(sqlite_repo):
+    """A deferred SQLite transaction that reads then writes fails at once under a concurrent writer;
+    the store starts its transactions IMMEDIATE, so they wait their turn (busy_timeout) instead."""
+    import threading
+
+    repo = sqlite_repo
+    generation = repo.create_generation(None, "text_to_image")
+    images = [repo.save_image(None, generation.id, red(), {"seed": i}) for i in range(8)]
+    errors = []
+
+    def react(offset: int) -> None:
+        for i in range(40):
+            try:
+                repo.record_feedback(None, images[(i + offset) % 8].id, "rating", float(i % 5 + 1), 0.1)
+            except StoreError as exc:
+                errors.append(str(exc))
+
+    threads = [threading.Thread(target=react, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
