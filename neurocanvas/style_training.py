@@ -1,6 +1,7 @@
 """Train a fast (feed-forward) style network for one preset on this machine and register it as a model.
 
-Used by `python -m neurocanvas train-style PRESET`. The photos come from a folder the user names (their
+Used by `python -m neurocanvas train-style PRESET`; the training runs as a job (services/train.py), so it
+shows in the job history and can run on any worker. The photos come from a folder the user names (their
 own pictures), else from the studio's gallery; the losses use an installed feature network
 (EfficientNet-lite0 by default, which needs no download).
 """
@@ -12,10 +13,10 @@ from pathlib import Path
 from typing import Callable
 
 from neurocanvas.context import AppContext
-from neurocanvas.cpu import use_bfloat16
-from neurocanvas.engines import fast_style
-from neurocanvas.engines.style_transfer import EfficientNetTaps, InvalidImage, VGGTaps, load_image
+from neurocanvas.engines.style_transfer import InvalidImage, load_image
 from neurocanvas.registry import ModelSpec
+from neurocanvas.services.worker import png_bytes
+from neurocanvas.store.repo import LOCAL_USER
 from neurocanvas.style_presets import label, load_presets, preset_image
 
 log = logging.getLogger(__name__)
@@ -58,26 +59,32 @@ def train_style(ctx: AppContext, preset: str, photos_dir: Path | None = None, st
     spec = ctx.registry.spec(features)
     if spec.task != "style-features":
         raise ValueError(f"{spec.name} is not a feature network.")
-    with ctx.registry.use(features) as network:
-        taps = (EfficientNetTaps(network) if spec.defaults.get("architecture") == "efficientnet-lite0"
-                else VGGTaps(network, low_precision=use_bfloat16(ctx.settings.precision)))
-        result = fast_style.train(taps, style, photos, steps=steps, size=size, channels=channels,
-                                  progress=progress, cancel=cancel)
-    from safetensors.torch import save_file
-
+    ctx.registry.require(features)
     command = (f"python -m neurocanvas train-style {preset} --steps {steps} --size {size} --channels {channels}"
                + (f" --photos {photos_dir}" if photos_dir else ""))
     entry = {
         "id": model_id(preset), "task": "fast-style", "name": f"Fast: {label(presets[preset])}",
         "description": f"Feed-forward network trained here for {steps} steps on {len(photos)} photos "
                        f"against {spec.name} features.",
-        "source": {"type": "local", "command": command},
-        "size_mb": round(sum(p.numel() for p in result.network.parameters()) * 4 / 1e6, 2), "ram_mb": 50,
+        "source": {"type": "local", "command": command}, "size_mb": 0, "ram_mb": 50,
         "licence": f"yours (trained on your photos; the painting is {presets[preset]['licence']})",
         "defaults": {"style": preset, "channels": channels, "residual_blocks": 5, "steps": steps, "size": size,
-                     "features": features, "photos": len(photos),
-                     "style_loss": [round(result.style_loss[0], 5), round(sum(result.style_loss[-20:]) / len(result.style_loss[-20:]), 5)],
-                     "seconds": round(result.seconds, 1)},
+                     "features": features, "photos": len(photos)},
     }
-    state = {k: v.contiguous() for k, v in result.network.state_dict().items()}
-    return ctx.registry.install_local(entry, lambda target: save_file(state, str(target / "model.safetensors")))
+    inputs = {"style": png_bytes(style), "photos": [png_bytes(p) for p in photos], "features": features,
+              "steps": steps, "size": size, "channels": channels, "entry": entry}
+    ctx.jobs.start()  # the command line has no studio running: its own worker and collector (no-op if started)
+    generation_id = ctx.jobs.submit(LOCAL_USER, "train_style", {"label": f"Train {entry['name']}", "preset": preset,
+                                                                "steps": steps, "size": size, "channels": channels},
+                                    inputs=inputs, prompt=preset, model_ids=[features], estimate_s=steps * 0.3,
+                                    fresh=False)
+    update = None
+    for update in ctx.jobs.follow(generation_id):
+        if cancel is not None and cancel.is_set():
+            ctx.jobs.cancel(generation_id)
+        if update.status == "running" and progress is not None and update.extra.get("loss") is not None:
+            progress(update.step, update.total, update.extra["loss"])
+    if update is None or update.status != "done":
+        raise ValueError(update.error if update is not None and update.error
+                         else f"Training ended {update.status if update else 'without a status'}.")
+    return ctx.registry.spec(model_id(preset))

@@ -10,10 +10,10 @@ import gradio as gr
 from PIL import Image as PILImage
 
 from neurocanvas.context import AppContext
-from neurocanvas.engines.ranking import ClipRanker
 from neurocanvas.handlers.common import user_errors, user_of
 from neurocanvas.handlers.preferences import PreferencesHandler
 from neurocanvas.personalize import elo
+from neurocanvas.services.jobs import DRAFT
 from neurocanvas.store.images import read_png_meta, write_atomic
 
 RANKING_MODEL = "clip-vit-b-32"  # the catalog's CLIP (ViT-B-32, laion2b_s34b_b79k), pulled once
@@ -35,6 +35,7 @@ class CompareHandler:
     def __init__(self, ctx: AppContext, prefs: PreferencesHandler) -> None:
         self.registry = ctx.registry
         self.repo = ctx.repo
+        self.jobs = ctx.jobs
         self.prefs = prefs
 
     def _images(self, user: str, ids: list[int]) -> list:
@@ -69,13 +70,16 @@ class CompareHandler:
             return rows, details, (f"Shown unranked: no CLIP model is installed. Press Pull CLIP (Compare tab) or run "
                                    f"`{self.registry.install_command(RANKING_MODEL)}`.")
         missing = [i for i, d in enumerate(details) if d["clip_score"] is None]
-        if missing:
-            with self.registry.use(model_id) as clip:
-                scores = ClipRanker(clip).scores([PILImage.open(self.repo.image_path(rows[i])) for i in missing],
-                                                 [details[i]["prompt"] for i in missing])
-            for i, score in zip(missing, scores):
-                details[i]["clip_score"] = score
-                self.repo.set_clip_score(user, rows[i].id, score)
+        if missing:  # a ranking job: it queues with the other heavy work, on whichever worker is free
+            inputs = {"model_id": model_id, "prompts": [details[i]["prompt"] for i in missing],
+                      "images": [(rows[i].id, self.repo.image_path(rows[i]).read_bytes()) for i in missing]}
+            update = self.jobs.wait(self.jobs.submit(
+                user, "rank", {"label": f"CLIP ranking of {len(missing)} images", "images": [rows[i].id for i in missing]},
+                inputs=inputs, model_ids=[model_id], priority=DRAFT, estimate_s=0.5, fresh=False))
+            if update.status != "done":
+                raise ValueError(update.error or f"The ranking job ended {update.status}.")
+            for i in missing:
+                details[i]["clip_score"] = self.repo.image(user, rows[i].id).clip_score
         order = sorted(range(len(rows)), key=lambda i: -details[i]["clip_score"])
         for rank, i in enumerate(order, start=1):
             details[i]["rank"] = rank

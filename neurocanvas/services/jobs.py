@@ -45,6 +45,7 @@ class Update:
     total: int = 0
     line: str = ""
     preview: Any = None  # a PIL image, only when a new one arrived
+    extra: dict = dataclasses.field(default_factory=dict)  # a runner's own figures (a training's loss)
     error: str = ""
     generation: Any = None
 
@@ -130,8 +131,15 @@ class JobService:
                 preview = image_from_bytes(progress["preview"]) if fresh and progress.get("preview") else None
                 yield Update(status="running", step=progress.get("step", 0), total=progress.get("total", 0),
                              line=progress.get("line", ""), preview=preview, eta_s=self.remaining(row, progress),
-                             generation=row)
+                             extra=progress.get("extra") or {}, generation=row)
             time.sleep(POLL_SECONDS)
+
+    def wait(self, generation_id: int) -> Update:
+        """Block until the job ends (for a short job whose caller shows no progress); its final update."""
+        for update in self.follow(generation_id):
+            if update.status not in ("waiting", "running"):
+                return update
+        raise RuntimeError("a job's updates ended without a final status")
 
     def remaining(self, row, progress: dict) -> float:
         elapsed = time.time() - row.started_at.timestamp() if row.started_at else 0.0
@@ -174,6 +182,9 @@ class JobService:
     # the collector: the one writer of results --------------------------------------------------
     def start(self) -> None:
         """Recover what the last stop left, then collect results (and run local workers unless told not to)."""
+        if self._collector is not None and self._collector.is_alive():
+            return
+        self._stop.clear()
         self.recover()
         if self.settings.local_worker:
             self.start_workers(self.settings.heavy_concurrency)
@@ -248,7 +259,13 @@ class JobService:
         if status == "done":
             items = [(image_from_bytes(i["png"]), i["meta"], i["model_id"], i["seed"]) for i in result["images"]]
             try:
-                saved = self.rows.repo.save_images(row.user.name, row.id, items)
+                saved = self.rows.repo.save_images(row.user.name, row.id, items) if items else []
+                for image_id, score in result.get("scores", {}).items():  # a ranking job's CLIP scores
+                    self.rows.repo.set_clip_score(row.user.name, int(image_id), score)
+                if result.get("model"):  # a trained network: the registry installs it as a local model
+                    files = result["model"]["files"]
+                    self.runtime.registry.install_local(result["model"]["entry"], lambda folder: [
+                        (folder / name).write_bytes(data) for name, data in files.items()])
             except Exception as exc:
                 log.warning("job %d: saving failed: %s", row.id, exc)
                 self.rows.move(row.id, "failed", error=str(exc))

@@ -13,7 +13,8 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-RUNNERS = {"text_to_image": "neurocanvas.services.generate", "style_transfer": "neurocanvas.services.restyle"}
+RUNNERS = {"text_to_image": "neurocanvas.services.generate", "style_transfer": "neurocanvas.services.restyle",
+           "rank": "neurocanvas.services.rank", "train_style": "neurocanvas.services.train"}
 BEAT_SECONDS = 1.0
 FLAG_SECONDS = 0.2  # a cancel flag is read at most this often
 NICE = 10
@@ -47,10 +48,10 @@ class Reporter:
         self.huey, self.key = huey, f"nc:progress:{generation_id}"
         self.version = 0
 
-    def __call__(self, step: int, total: int, line: str = "", preview: Any = None) -> None:
+    def __call__(self, step: int, total: int, line: str = "", preview: Any = None, **extra: Any) -> None:
         self.version += 1
         self.huey.put(self.key, {"step": step, "total": total, "line": line, "version": self.version,
-                                 "preview": png_bytes(preview) if preview is not None else None})
+                                 "preview": png_bytes(preview) if preview is not None else None, "extra": extra})
 
 
 def execute(huey, runtime: Any, worker_name: str, generation_id: int, attempt: int) -> dict:
@@ -76,7 +77,8 @@ def execute(huey, runtime: Any, worker_name: str, generation_id: int, attempt: i
         return {"status": "done", **ran, "timings": output.get("timings", {}),
                 "notes": output.get("notes", []),
                 "images": [{"png": png_bytes(image), "meta": meta, "model_id": model_id, "seed": seed}
-                           for image, meta, model_id, seed in output["images"]]}
+                           for image, meta, model_id, seed in output["images"]],
+                "scores": output.get("scores", {}), "model": output.get("model")}
     except Exception as exc:
         if _is_cancel(exc) or cancel.is_set():
             return {"status": "cancelled", **ran}

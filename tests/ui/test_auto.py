@@ -23,7 +23,7 @@ def test_auto_in_text_to_image_runs_and_ranks_by_clip(ctx, app):
     scores = [float(re.search(r"CLIP (-?[\d.]+)", g["caption"]).group(1)) for g in gallery]
     assert scores == sorted(scores, reverse=True) and [g["caption"].split(" · ")[1][:2] for g in gallery] == ["1.", "2."]
     jobs = list(Generation.select().order_by(Generation.id))
-    assert [j.status for j in jobs] == ["done", "done"]
+    assert [(j.kind, j.status) for j in jobs] == [("text_to_image", "done")] * 2 + [("rank", "done")]  # CLIP: a job too
     assert sorted(r.seed for r in ImageRow.select()) == [10, 11]
     assert all(r.clip_score is not None for r in ImageRow.select())
 
@@ -34,7 +34,7 @@ def test_generate_to_compare_restyles_for_a_named_painter(ctx, app):
                                                  api_name="/generate_to_compare")
     assert len(gallery) == 2 and len(ids.split(",")) == 2
     kinds = sorted(g.kind for g in Generation.select())
-    assert kinds == ["style_transfer", "text_to_image"] and all(g.status == "done" for g in Generation.select())
+    assert kinds == ["rank", "style_transfer", "text_to_image"] and all(g.status == "done" for g in Generation.select())
     restyled = next(d for d in details if d["styles"])
     assert restyled["styles"] == ["starry-night"] and "restyled with Vincent van Gogh" in restyled["why"]
     meta = read_png_meta(ctx.repo.image_path(ImageRow.get_by_id(restyled["id"])))

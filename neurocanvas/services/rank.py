@@ -1,0 +1,17 @@
+"""CLIP ranking as a job: how well each image matches its prompt; the studio stores the scores."""
+from __future__ import annotations
+
+from typing import Any
+
+
+def run(runtime: Any, params: dict, inputs: dict, report, cancel) -> dict:
+    """Inputs: the ranking model, the images (id, PNG bytes) and one prompt per image."""
+    from neurocanvas.engines.ranking import ClipRanker
+    from neurocanvas.services.worker import image_from_bytes
+
+    ids = [image_id for image_id, _ in inputs["images"]]
+    report(0, 1, "Ranking with CLIP")
+    with runtime.registry.use(inputs["model_id"]) as clip:
+        scores = ClipRanker(clip).scores([image_from_bytes(data) for _, data in inputs["images"]], inputs["prompts"])
+    report(1, 1, "Ranked")
+    return {"images": [], "scores": dict(zip(ids, scores))}
