@@ -27,6 +27,9 @@ class Settings:
     port: int = 7860
     share: bool = False
     auth: tuple[tuple[str, str], ...] = ()
+    allowed_hosts: tuple[str, ...] = ()  # Host names answered besides this machine's (e.g. studio.example.org)
+    allowed_origins: tuple[str, ...] = ()  # other web origins whose pages may call the studio
+    admin: str = ""  # the owner (studio settings, model pulls): this login, else the first --auth user
     data_dir: Path = Path("data")
     models_dir: Path = Path("models")
     database_url: str = ""  # empty: SQLite file in the data folder
@@ -64,6 +67,12 @@ class Settings:
     def cpu_threads(self) -> int:
         return self.threads or (os.cpu_count() or 1)
 
+    def is_owner(self, user: str) -> bool:
+        """Studio-wide settings and model pulls are the owner's; without a login everybody is the one local user."""
+        if not self.auth:
+            return True
+        return user == (self.admin or self.auth[0][0])
+
     def validate(self) -> "Settings":
         if self.is_public and not self.auth:
             where = "a share link (--share)" if self.share else f"host {self.host}"
@@ -94,6 +103,8 @@ class Settings:
             raise SettingsError(f"--broker must be a redis:// URL, not {self.broker_url!r}.")
         if not 1 <= self.worker_timeout_s <= 3600:
             raise SettingsError(f"--worker-timeout must be between 1 and 3600 seconds, not {self.worker_timeout_s}.")
+        if self.admin and self.admin not in {user for user, _ in self.auth}:
+            raise SettingsError(f"--admin {self.admin!r} is not one of the --auth logins.")
         if self.precision not in PRECISIONS:
             raise SettingsError(f"--precision must be one of {', '.join(PRECISIONS)}, not {self.precision!r}.")
         return self
@@ -143,6 +154,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--share", action="store_true", default=None, help="create a public link (needs --auth)")
     p.add_argument("--auth", action="append", metavar="USER:PASSWORD", help="a login; repeat for more users")
     p.add_argument("--auth-file", type=Path, help="a file of USER:PASSWORD lines")
+    p.add_argument("--allowed-host", action="append", dest="allowed_hosts", metavar="HOST",
+                   help="a Host name to answer besides localhost (repeatable; *.example.org patterns work)")
+    p.add_argument("--allowed-origin", action="append", dest="allowed_origins", metavar="ORIGIN",
+                   help="another origin (https://site.example) whose pages may call the studio (repeatable)")
+    p.add_argument("--admin", help="the login that owns the studio (settings, model pulls); default: the first --auth user")
     p.add_argument("--data-dir", type=Path)
     p.add_argument("--models-dir", type=Path)
     p.add_argument("--database-url", help="any URL that peewee's db_url takes (default: SQLite in the data folder)")
@@ -166,6 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 _ENV = {  # field -> (variable, converter)
     "host": ("NEUROCANVAS_HOST", str),
+    "admin": ("NEUROCANVAS_ADMIN", str),
     "port": ("NEUROCANVAS_PORT", int),
     "share": ("NEUROCANVAS_SHARE", _env_bool),
     "data_dir": ("NEUROCANVAS_DATA_DIR", Path),
@@ -221,4 +238,7 @@ def load_settings_and_rest(argv: Sequence[str] | None = None,
     if args.auth_file:
         auth += read_auth_file(args.auth_file)
     values["auth"] = tuple(auth)
+    for field, var in (("allowed_hosts", "NEUROCANVAS_ALLOWED_HOSTS"), ("allowed_origins", "NEUROCANVAS_ALLOWED_ORIGINS")):
+        listed = [x.strip() for x in environ.get(var, "").split(",") if x.strip()] + list(getattr(args, field) or [])
+        values[field] = tuple(listed)
     return Settings(**values).validate(), rest

@@ -8,7 +8,9 @@ from neurocanvas.config import Settings
 from neurocanvas.registry import Registry, load_catalog
 from neurocanvas.services.jobs import JobService
 from neurocanvas.store import Repo, StoreError, open_store
+from neurocanvas.store.files import FileAccess
 from neurocanvas.store.jobs import JobsRepo
+from neurocanvas.store.shares import ShareLinks
 
 
 @dataclasses.dataclass
@@ -17,6 +19,8 @@ class AppContext:
     registry: Registry
     repo: Repo
     jobs: JobService
+    files: FileAccess
+    shares: ShareLinks
 
 
 def build_context(settings: Settings) -> AppContext:
@@ -33,7 +37,8 @@ def build_context(settings: Settings) -> AppContext:
     os.environ["GRADIO_TEMP_DIR"] = str(settings.tmp_dir.resolve())
     registry = build_registry(settings)
     repo = open_store(settings.database, settings.images_dir)
-    context = AppContext(settings=settings, registry=registry, repo=repo, jobs=JobService(settings, JobsRepo(repo)))
+    context = AppContext(settings=settings, registry=registry, repo=repo, jobs=JobService(settings, JobsRepo(repo)),
+                         files=FileAccess(repo), shares=ShareLinks(settings.data_dir))
     context.jobs.runtime = context  # jobs run here too (local workers): runners get this registry and settings
     return context
 

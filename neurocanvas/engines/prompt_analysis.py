@@ -22,6 +22,7 @@ Sentiment = Callable[[str], dict]
 CATEGORIES = ("style", "mood", "colour", "lighting", "texture", "composition")
 MAX_CHARS = 2000  # analysed text; longer prompts are cut with a note (image encoders read ~77 tokens anyway)
 WORD_SIMILARITY = 0.64  # an unknown word joins a category when this close to one of its terms (see the closing note)
+WORD_CACHE_SIZE = 20_000  # embeddings of words the lexicon lacks, kept between calls
 CONCEPT_MIN = 0.20  # concept scores below this are not reported
 STOPWORDS = frozenset("""a an the of and or in on at to with by for from into onto over under above below near behind
 beside between through across along around inside outside is are was were be been being this that these those it its
@@ -111,7 +112,7 @@ class PromptAnalyzer:
         self._term_vectors = vectors[: len(term_texts)]
         self._concept_vectors = vectors[len(term_texts): len(term_texts) + len(self.concepts)]
         self._mood_vectors = vectors[len(term_texts) + len(self.concepts):]
-        self._word_cache: dict[str, np.ndarray] = {}
+        self._word_cache: dict[str, np.ndarray] = {}  # insertion order: the oldest word first
 
     # analysis ----------------------------------------------------------------------------------
     def analyze(self, prompt: str) -> Analysis:
@@ -158,14 +159,16 @@ class PromptAnalyzer:
                 continue  # subject matter, not a descriptor
             candidates.append(word)
         candidates = list(dict.fromkeys(candidates))[:24]
-        missing = [w for w in candidates if w not in self._word_cache]
+        vectors = {w: self._word_cache[w] for w in candidates if w in self._word_cache}
+        missing = [w for w in candidates if w not in vectors]
         if missing:
-            for word, vector in zip(missing, self.embed(missing)):
-                if len(self._word_cache) > 20_000:
-                    self._word_cache.clear()
-                self._word_cache[word] = vector
+            vectors.update(zip(missing, self.embed(missing)))
+            for word in missing:  # bounded: the oldest words leave first, never the ones this call needs
+                self._word_cache[word] = vectors[word]
+            while len(self._word_cache) > WORD_CACHE_SIZE:
+                del self._word_cache[next(iter(self._word_cache))]
         for word in candidates:
-            sims = self._term_vectors @ self._word_cache[word]
+            sims = self._term_vectors @ vectors[word]
             best = int(np.argmax(sims))
             if sims[best] >= WORD_SIMILARITY:
                 term, cat = self.terms[best]

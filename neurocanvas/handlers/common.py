@@ -36,6 +36,27 @@ def user_errors() -> Iterator[None]:
         raise gr.Error(f"Something went wrong ({type(exc).__name__}); details are in the studio's log.") from exc
 
 
+MAX_ID = 2**63 - 1  # the database's integer range (SQLite and PostgreSQL bigint)
+
+
+def row_id(value: Any, what: str = "an item") -> int:
+    """A row id from a widget or client value: a whole number from 1 to 2**63 - 1, or a clear message."""
+    if isinstance(value, bool) or value is None or value == "" or value == 0:  # 0: an empty number box
+        raise ValueError(f"Pick {what} first.")
+    try:
+        number = int(value) if isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit()) \
+            else float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"The number of {what} must be a whole number.") from None
+    if isinstance(number, float):
+        if number != number or number in (float("inf"), float("-inf")) or number != int(number):
+            raise ValueError(f"The number of {what} must be a whole number.")
+        number = int(number)
+    if not 1 <= number <= MAX_ID:
+        raise ValueError(f"No {what.split()[-1]} {number if abs(number) < 10**12 else 'with that number'} of yours.")
+    return number
+
+
 POLL_SECONDS = 0.25  # a job's generator yields at least this often, so Stop can close it between two polls
 
 

@@ -10,7 +10,7 @@ import gradio as gr
 from PIL import Image as PILImage
 
 from neurocanvas.context import AppContext
-from neurocanvas.handlers.common import user_errors, user_of
+from neurocanvas.handlers.common import row_id, user_errors, user_of
 from neurocanvas.handlers.preferences import PreferencesHandler
 from neurocanvas.personalize import elo
 from neurocanvas.services.jobs import DRAFT
@@ -23,7 +23,7 @@ LEADERBOARD = ["family", "item", "your rating", "your games", "overall rating", 
 def parse_ids(text: str | list | None) -> list[int]:
     """'12, 15 18' -> [12, 15, 18]; 2-4 different images."""
     values = text if isinstance(text, list) else re.findall(r"-?\d+", str(text or ""))
-    ids = [int(v) for v in values]
+    ids = [row_id(v, "an image") for v in values]
     if len(ids) != len(set(ids)):
         raise ValueError("The same image appears twice: compare different images.")
     if not 2 <= len(ids) <= 4:
@@ -120,9 +120,9 @@ class CompareHandler:
                 played = [win, *losers]
                 self.repo.save_ratings(user, family, {k: mine[k] for k in played}, {k: everyone[k] for k in played}, played)
             self.repo.record_event(user, "vote", {"winner": best.id, "others": [o.id for o in others]})
-            self.prefs.feedback(best.id, "vote", 1, request)
+            self.prefs.record(user, best.id, "vote", 1)
             for other in others:
-                self.prefs.feedback(other.id, "vote", -1, request)
+                self.prefs.record(user, other.id, "vote", -1)
             return f"Voted for image #{best.id}.", self.leaderboard(request)
 
     def leaderboard(self, request: gr.Request) -> list[list]:

@@ -20,7 +20,7 @@ from neurocanvas.engines.director import (
     clean_message,
     word_diff,
 )
-from neurocanvas.handlers.common import run_in_worker, user_errors, user_of
+from neurocanvas.handlers.common import row_id, run_in_worker, user_errors, user_of
 
 PRESETS_DIR = Path(__file__).resolve().parents[2] / "presets"
 SERVER = "server"  # the model choice that means "the OpenAI-compatible server at --director-url"
@@ -79,7 +79,7 @@ class DirectorHandler:
         user = user_of(request)
         with user_errors():
             text, notes = clean_message(message or "", MAX_MESSAGE_CHARS)
-            conversation = int(conversation_id) if conversation_id else \
+            conversation = row_id(conversation_id, "a conversation") if conversation_id else \
                 self.repo.create_conversation(user, text, model_id).id
             self.repo.add_message(user, conversation, "user", text)
         history = [*plain_history(history), {"role": "user", "content": text}]
@@ -94,10 +94,10 @@ class DirectorHandler:
             history = plain_history(history)
             if history and history[-1]["role"] == "assistant":
                 history = history[:-1]
-                self.repo.delete_last_answer(user, int(conversation_id))
+                self.repo.delete_last_answer(user, row_id(conversation_id, "a conversation"))
             if not history:
                 raise ValueError("There is no question to answer again.")
-        yield from self._answer(user, int(conversation_id), history, model_id, [])
+        yield from self._answer(user, row_id(conversation_id, "a conversation"), history, model_id, [])
 
     def _answer(self, user: str, conversation: int, history: list[dict], model_id: str,
                 notes: list[str]) -> Iterator[tuple]:
@@ -166,15 +166,17 @@ class DirectorHandler:
         with user_errors():
             if not conversation_id:
                 return [], None
-            rows = self.repo.messages(user_of(request), int(conversation_id))
-            return [{"role": m.role, "content": m.content} for m in rows], int(conversation_id)
+            conversation = row_id(conversation_id, "a conversation")
+            rows = self.repo.messages(user_of(request), conversation)
+            return [{"role": m.role, "content": m.content} for m in rows], conversation
 
     def delete(self, conversation_id: float | None, request: gr.Request) -> tuple[list, None, str]:
         with user_errors():
             if not conversation_id:
                 raise ValueError("Open a conversation to delete it.")
-            self.repo.delete_conversation(user_of(request), int(conversation_id))
-            return [], None, f"Conversation {int(conversation_id)} deleted."
+            conversation = row_id(conversation_id, "a conversation")
+            self.repo.delete_conversation(user_of(request), conversation)
+            return [], None, f"Conversation {conversation} deleted."
 
     # refinement --------------------------------------------------------------------------------
     def refine(self, prompt: str, action: str, model_id: str, request: gr.Request) -> dict:
@@ -215,7 +217,7 @@ class DirectorHandler:
             if not (candidate or "").strip():
                 raise ValueError("There is no refined prompt to accept yet.")
             if conversation_id:
-                self.repo.set_final_prompt(user_of(request), int(conversation_id), candidate)
+                self.repo.set_final_prompt(user_of(request), row_id(conversation_id, "a conversation"), candidate)
             return candidate, "Accepted: it is now the working prompt."
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import gradio as gr
 
 from neurocanvas.context import AppContext
-from neurocanvas.handlers.common import user_errors, user_of
+from neurocanvas.handlers.common import row_id, user_errors, user_of
 
 COLUMNS = ["job", "what", "status", "position", "ETA (s)"]
 
@@ -26,7 +26,7 @@ class JobsHandler:
         with user_errors():
             if not job_id:
                 raise ValueError("Type the number of the job to cancel.")
-            generation = self.repo.generation(user, int(job_id))  # NotFound for another user's job
+            generation = self.repo.generation(user, row_id(job_id, "a job"))  # NotFound for another user's job
             if not self.jobs.cancel(generation.id):
                 raise ValueError(f"Job #{generation.id} is not waiting or running (it is {generation.status}).")
             return f"Cancelling job #{generation.id}: it stops before its next step and saves nothing.", self.list(request)

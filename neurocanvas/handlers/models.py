@@ -11,6 +11,7 @@ COLUMNS = ["id", "task", "name", "state", "size_mb", "licence", "source"]
 
 class ModelsHandler:
     def __init__(self, ctx: AppContext) -> None:
+        self.ctx = ctx  # its settings say who owns the studio (pulls are the owner's)
         self.registry = ctx.registry
         self.repo = ctx.repo
 
@@ -36,6 +37,8 @@ class ModelsHandler:
         with user_errors():
             if not model_id:
                 raise ValueError("Choose a model to pull.")
+            if not self.ctx.settings.is_owner(user_of(request)):
+                raise ValueError("Only the studio's owner (--admin, else the first --auth user) can pull models.")
             spec = self.registry.spec(model_id)
             progress(0, desc=f"Pulling {spec.name}")
 

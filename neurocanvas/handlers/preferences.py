@@ -20,7 +20,7 @@ import gradio as gr
 import numpy as np
 
 from neurocanvas.context import AppContext
-from neurocanvas.handlers.common import user_errors, user_of
+from neurocanvas.handlers.common import row_id, user_errors, user_of
 from neurocanvas.handlers.prompt_lab import load_templates
 from neurocanvas.personalize import bandits, recommend, rewards
 from neurocanvas.style_presets import label, load_presets
@@ -42,6 +42,7 @@ class PreferencesHandler:
     def __init__(self, ctx: AppContext, analyse: Callable[[str], Any] | None = None) -> None:
         self.registry = ctx.registry
         self.repo = ctx.repo
+        self.shares = ctx.shares  # signed share links
         self.analyse = analyse  # prompt -> Analysis (mood, concepts, colour keywords); None: no such arms
         self.templates = load_templates()  # the prompt presets: ordered for the user, and ideas to recommend
         self.presets = load_presets()
@@ -98,27 +99,28 @@ class PreferencesHandler:
     def feedback(self, image_id: float, kind: str, value: float, request: gr.Request) -> str:
         """Record a reaction to one of the user's images; the bandits learn from new feedback only."""
         with user_errors():
+            if kind == "vote":  # a vote weighs images against each other: only Compare's /vote casts one
+                raise ValueError("Votes are cast in Compare & vote (the /vote endpoint), among the images compared.")
             return self.record(user_of(request), image_id, kind, value)
 
     def record(self, user: str, image_id: Any, kind: str, value: Any = 0) -> str:
-        if not image_id:
-            raise ValueError("Pick an image first.")
-        score = rewards.reward(kind, float(value or 0))
-        row, new = self.repo.record_feedback(user, int(image_id), kind, float(value or 0), score)
-        image = self.repo.image(user, int(image_id)) if new or kind == "share" else None  # not for a flood's repeats
+        image_id = row_id(image_id, "an image")
+        score = rewards.reward(kind, _finite(value))
+        row, new = self.repo.record_feedback(user, image_id, kind, _finite(value), score)
+        image = self.repo.image(user, image_id) if new or kind == "share" else None  # not for a flood's repeats
         link = f" Link (copied): {self.link(image)}" if kind == "share" else ""
         if not new:
-            return f"Already counted: your {kind} of image #{int(image_id)}.{link}"
+            return f"Already counted: your {kind} of image #{image_id}.{link}"
         algorithm, _ = self.algorithm(user)
         for family, arm in self.arms_of(image):
             state = self.states(user, family)
             bandits.update(state, arm, rewards.to_unit(score))
             self.repo.save_arm(user, algorithm, family, arm, dataclasses.asdict(state[arm]))
-        return f"Thanks: {kind} recorded for image #{int(image_id)} (reward {score:+.1f}).{link}"
+        return f"Thanks: {kind} recorded for image #{image_id} (reward {score:+.1f}).{link}"
 
     def link(self, image) -> str:
-        """The image's address on this studio (served from the images folder), for Share."""
-        return f"/gradio_api/file={self.repo.image_path(image).resolve()}"
+        """A signed link to the image on this studio, for Share: it ends when the image is deleted."""
+        return self.shares.link(image.id, image.sha256)
 
     def skip_unanswered(self, user: str) -> int:
         """'No interaction': when a new job starts, the last job's images that got no reaction count as skipped.
@@ -188,13 +190,13 @@ class PreferencesHandler:
                                        np.asarray(vectors[len(liked):]), preferred, k)
 
     def similar_users(self, user: str, k: int = 5) -> list[recommend.Suggestion]:
-        """Collaborative: prompts liked by users whose preference vectors are close to this user's."""
+        """Collaborative: what users with preference vectors close to this user's liked, as tags, and what they shared."""
         vectors = {name: recommend.preference_vector(v) for name, v in self.repo.preference_vectors().items()}
         me = vectors.pop(user, {})
         if not me or not vectors:
             return []
-        likes = self.repo.liked_prompts(None)
-        return recommend.collaborative(me, vectors, likes, set(likes.get(user, [])), k)
+        mine = set(self.repo.liked_prompts(user).get(user, []))
+        return recommend.collaborative(me, vectors, self.repo.liked_prompts(None, shared=True), mine, k)
 
     def trending_styles(self, days: int = 7, k: int = 3) -> list[dict]:
         """Styles with the most positive reactions from everyone in the last week."""
@@ -253,3 +255,13 @@ class PreferencesHandler:
     def report(self) -> list[list]:
         with user_errors():
             return [[a, users, round(total or 0.0, 2)] for a, users, total in self.repo.reward_by_algorithm()]
+
+
+def _finite(value: Any) -> float:
+    try:
+        number = float(value or 0)
+    except (TypeError, ValueError):
+        raise ValueError("The value must be a number.") from None
+    if number != number or number in (float("inf"), float("-inf")):
+        raise ValueError("The value must be a finite number.")
+    return number

@@ -8,7 +8,7 @@ import gradio as gr
 from PIL import Image
 
 from neurocanvas.context import AppContext
-from neurocanvas.handlers.common import user_errors, user_of
+from neurocanvas.handlers.common import row_id, user_errors, user_of
 from neurocanvas.store.images import read_png_meta, write_atomic
 
 HISTORY = ["job", "kind", "status", "models", "prompt", "seconds", "created"]
@@ -57,7 +57,7 @@ class ProfileHandler:
         with user_errors():
             if not image_id:
                 return {}
-            row = self.repo.image(user, int(image_id))
+            row = self.repo.image(user, row_id(image_id, "an image"))
             return {"id": row.id, "model": row.model_id, "seed": row.seed, "size": f"{row.width}x{row.height}",
                     "created": row.created_at.strftime("%Y-%m-%d %H:%M"), "favourite": row.favourite,
                     "clip_score": row.clip_score, "your_reactions": self.repo.image_feedback(user, row.id),
@@ -74,14 +74,14 @@ class ProfileHandler:
         with user_errors():
             if not image_id:
                 raise ValueError("Pick an image first.")
-            row = self.repo.delete_image(user_of(request), int(image_id))
+            row = self.repo.delete_image(user_of(request), row_id(image_id, "an image"))
             return f"Image #{row.id} deleted. Press Undo to bring it back.", row.id
 
     def restore(self, image_id: float, request: gr.Request) -> str:
         with user_errors():
             if not image_id:
                 raise ValueError("Nothing to undo.")
-            row = self.repo.restore_image(user_of(request), int(image_id))
+            row = self.repo.restore_image(user_of(request), row_id(image_id, "an image"))
             return f"Image #{row.id} is back."
 
     def download(self, image_id: float, fmt: str, request: gr.Request) -> str:
@@ -92,7 +92,7 @@ class ProfileHandler:
                 raise ValueError("Pick an image first.")
             if fmt not in FORMATS:
                 raise ValueError(f"Choose a format: {', '.join(FORMATS)}.")
-            row = self.repo.image(user, int(image_id))
+            row = self.repo.image(user, row_id(image_id, "an image"))
             source = self.repo.image_path(row)
             if fmt == "PNG":
                 return str(source)

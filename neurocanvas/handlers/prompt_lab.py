@@ -11,7 +11,7 @@ import gradio as gr
 
 from neurocanvas.context import AppContext
 from neurocanvas.engines.prompt_analysis import CATEGORIES, PromptAnalyzer, PromptError
-from neurocanvas.handlers.common import user_errors, user_of
+from neurocanvas.handlers.common import row_id, user_errors, user_of
 from neurocanvas.registry import Registry
 
 log = logging.getLogger(__name__)
@@ -84,7 +84,7 @@ class PromptLabHandler:
         with user_errors():
             if not prompt_id:
                 raise ValueError("Pick a prompt in the history first.")
-            row = self.repo.set_prompt_favourite(user_of(request), int(prompt_id), bool(favourite))
+            row = self.repo.set_prompt_favourite(user_of(request), row_id(prompt_id, "a prompt"), bool(favourite))
             return f"Prompt #{row.id} {'added to' if row.favourite else 'removed from'} favourites."
 
     # rendering the analysis into widgets (UI only) ---------------------------------------------

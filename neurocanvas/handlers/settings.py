@@ -2,8 +2,8 @@
 
 A user's defaults are saved with the user and pick the model each tab opens with. Threads and the
 memory budget belong to the whole process: they apply until the studio restarts (launch flags make
-them permanent), and only the studio's owner may change them: anyone on a local studio, the first
---auth user on a shared one.
+them permanent), and only the studio's owner may change them: without a login the one local user, with logins the
+--admin user (default: the first --auth user), wherever the studio listens.
 """
 from __future__ import annotations
 
@@ -38,7 +38,15 @@ class SettingsHandler:
                     "studio": {"threads": self.registry.threads,
                                "memory_budget_gb": round(self.registry.memory_budget_mb / 1024, 2),
                                "you_may_change_it": self.is_owner(user)},
-                    "launch": self.ctx.settings.public_view()}
+                    "launch": self._launch_view(user)}
+
+    def _launch_view(self, user: str) -> dict:
+        """How the studio was launched; the list of logins is the owner's to see (issue 14)."""
+        view = self.ctx.settings.public_view()
+        if not self.is_owner(user):
+            view.pop("auth", None)
+            view.pop("admin", None)
+        return view
 
     def save_defaults(self, t2i_model: str, style_method: str, request: gr.Request) -> str:
         """The model Text to image opens with and the Style transfer method, for this user."""
@@ -56,13 +64,12 @@ class SettingsHandler:
                     "(on your next visit or reload).")
 
     def is_owner(self, user: str) -> bool:
-        auth = self.ctx.settings.auth
-        return not self.ctx.settings.is_public or (bool(auth) and user == auth[0][0])
+        return self.ctx.settings.is_owner(user)
 
     def apply_studio(self, threads: float, memory_gb: float, request: gr.Request) -> str:
         with user_errors():
             if not self.is_owner(user_of(request)):
-                raise gr.Error("Only the studio's owner (the first --auth user) can change threads and memory.")
+                raise gr.Error("Only the studio's owner (--admin, else the first --auth user) can change threads and memory.")
             if threads is None or memory_gb is None or threads != int(threads) or not 1 <= threads <= MAX_THREADS:
                 raise ValueError(f"Threads must be a whole number from 1 to {MAX_THREADS}, not {threads}.")
             if not MEMORY_GB[0] <= memory_gb <= MEMORY_GB[1]:

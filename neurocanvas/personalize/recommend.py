@@ -44,19 +44,27 @@ def cosine(a: dict[str, float], b: dict[str, float]) -> float:
     return dot / norm if norm else 0.0
 
 
-def collaborative(me: dict[str, float], others: dict[str, dict[str, float]], their_likes: dict[str, list[str]],
+def collaborative(me: dict[str, float], others: dict[str, dict[str, float]], shared: dict[str, list[str]],
                   mine: set[str], k: int = 5, min_similarity: float = 0.5) -> list[Suggestion]:
-    """Prompts liked by the users whose preference vectors (centred arm means) point the same way as mine."""
-    neighbours = sorted(((cosine(me, vector), name) for name, vector in others.items()), reverse=True)
-    out, seen = [], {m.strip().lower() for m in mine}
+    """What users whose preference vectors point the same way as mine liked, without their private text:
+    the arms they liked and I have not, as tags counted over them, then prompts of images they shared."""
+    neighbours = [(s, name) for s, name in sorted(((cosine(me, v), n) for n, v in others.items()), reverse=True)
+                  if s >= min_similarity]
+    tags: dict[str, list[float]] = {}
     for similarity, name in neighbours:
-        if similarity < min_similarity:
-            break
-        for text in their_likes.get(name, []):
+        for arm, value in others[name].items():
+            if value > 0 and me.get(arm, 0.0) <= 0:
+                tags.setdefault(arm, []).append(similarity)
+    out = [Suggestion(arm.replace(":", ": ", 1), round(max(sims), 3),
+                      f"liked by {len(sims)} {'person' if len(sims) == 1 else 'people'} with similar taste")
+           for arm, sims in sorted(tags.items(), key=lambda item: (-len(item[1]), -max(item[1]), item[0]))]
+    seen = {m.strip().lower() for m in mine}
+    for similarity, name in neighbours:
+        for text in shared.get(name, []):
             if text.strip().lower() not in seen:
                 seen.add(text.strip().lower())
                 out.append(Suggestion(text, round(similarity, 3),
-                                      f"liked by someone with similar taste (similarity {similarity:.2f})"))
+                                      f"shared by someone with similar taste (similarity {similarity:.2f})"))
     return out[:k]
 
 

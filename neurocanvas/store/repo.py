@@ -384,12 +384,16 @@ class Repo:
         return vectors
 
     @_guard
-    def liked_prompts(self, user: str | None = None, limit: int = 50) -> dict[str, list[str]]:
-        """user -> text-to-image prompts whose images got a positive reaction, newest first (everyone when user is None)."""
+    def liked_prompts(self, user: str | None = None, limit: int = 50, shared: bool = False) -> dict[str, list[str]]:
+        """user -> text-to-image prompts whose images got a positive reaction, newest first (everyone when user is None).
+
+        `shared`: only the images their owner chose to share, the one thing of theirs another user may see."""
         query = (Feedback.select(User.name, Generation.prompt).join(Image).join(Generation)
                  .switch(Feedback).join(User)
                  .where((Feedback.reward > 0) & (Generation.kind == "text_to_image") & (Generation.prompt != ""))
                  .order_by(Feedback.id.desc()))
+        if shared:
+            query = query.where(Feedback.kind == "share")
         if user is not None:
             query = query.where(Feedback.user == self.user(user))
         liked: dict[str, list[str]] = {}

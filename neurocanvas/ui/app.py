@@ -20,6 +20,7 @@ from neurocanvas.handlers.prompt_lab import PromptLabHandler
 from neurocanvas.handlers.text_to_image import TextToImageHandler
 from neurocanvas.handlers.style_transfer import StyleTransferHandler
 from neurocanvas.ui import (
+    guard,
     jobs_panel,
     tab_compare,
     tab_director,
@@ -105,7 +106,11 @@ def launch(demo: gr.Blocks, ctx: AppContext, **overrides) -> gr.Blocks:
     demo.queue(default_concurrency_limit=s.heavy_concurrency, max_size=s.queue_size)
     options = dict(server_name=s.host, server_port=s.port, share=s.share, auth=list(s.auth) or None,
                    max_file_size=f"{s.max_file_size_mb}mb", allowed_paths=[str(s.images_dir.resolve())],
-                   footer_links=["api"], show_error=True, max_threads=64, theme=gr.themes.Soft(), quiet=True, head=HEAD, css=CSS)
+                   footer_links=["api"], show_error=True, max_threads=64, theme=gr.themes.Soft(), quiet=True, head=HEAD, css=CSS,
+                   app_kwargs={"middleware": guard.middleware(s, ctx.files, ctx.shares)})  # before any route
     options.update(overrides)
-    demo.launch(**options)
+    demo.launch(**{**options, "prevent_thread_lock": True})
+    guard.explicit_cors(demo.server_app, s)
+    if not options.get("prevent_thread_lock"):
+        demo.block_thread()
     return demo

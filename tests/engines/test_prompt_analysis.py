@@ -93,3 +93,15 @@ def test_markup_and_sql_are_plain_text(analyzer):
     a = analyzer.analyze("<script>alert(1)</script> a castle'; DROP TABLE prompt; --")
     assert a.prompt == "<script>alert(1)</script> a castle'; DROP TABLE prompt; --"  # kept verbatim, never run
     assert a.concepts and a.sentiment["label"] in ("positive", "negative", "neutral")
+
+
+def test_the_word_cache_wraps_without_losing_the_words_in_use(analyzer, monkeypatch):
+    """Issue 14: once the cache was full it was cleared in the middle of the loop filling it (a KeyError)."""
+    from neurocanvas.engines import prompt_analysis
+
+    monkeypatch.setattr(prompt_analysis, "WORD_CACHE_SIZE", 4)
+    words = "zorblax quintessa mervolt drenfield calyptic fernwhistle obsidra lumaquill tessavar brintorn"
+    for shift in range(3):  # new words each time, more than the cache holds
+        analysis = analyzer.analyze(" ".join(w[shift:] + "ing" for w in words.split()) + ", oil painting")
+        assert analysis.keywords["style"]
+    assert len(analyzer._word_cache) <= 4

@@ -1,6 +1,7 @@
 import errno
 import hashlib
 import sqlite3
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -203,3 +204,46 @@ def test_concurrent_read_then_write_transactions_never_report_busy(sqlite_repo):
     for t in threads:
         t.join()
     assert errors == []
+
+
+def test_a_crash_mid_save_leaves_no_junk_after_a_restart(tmp_path):
+    """Issue 14: a kill -9 while a batch was saved left .part files and PNGs with no row, served forever."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    repo = open_store(url, tmp_path / "images")
+    kept = repo.save_image(None, None, red(), {"prompt": "kept"})
+    repo.db.close()
+    script = f"""
+import os, sys
+sys.path.insert(0, {str(Path(__file__).resolve().parents[2])!r})
+from PIL import Image
+from neurocanvas.store import open_store, images
+repo = open_store({url!r}, {str(tmp_path / 'images')!r})
+real = images.write_atomic
+def crash_after_two(folder, relpath, data, calls=[]):
+    calls.append(relpath)
+    if len(calls) == 3:  # the third file: its temp file is written, then the process dies (kill -9)
+        (folder / relpath).parent.mkdir(parents=True, exist_ok=True)
+        (folder / relpath).with_name(".part-crash.png").write_bytes(data[:100])
+        os.kill(os.getpid(), 9)
+    return real(folder, relpath, data)
+images.write_atomic = crash_after_two
+repo.save_images(None, None, [(Image.new("RGB", (8, 8), "red"), {{"seed": s}}, "m", s) for s in range(4)])
+"""
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert proc.returncode == -9, proc.stderr
+    files = [p for p in (tmp_path / "images").rglob("*") if p.is_file()]
+    assert len(files) == 4  # the kept image, two whole PNGs without a row, one temp file
+    past = time.time() - 120
+    for path in files:
+        os.utime(path, (past, past))
+
+    repo = open_store(url, tmp_path / "images")  # the restart
+    left = [p for p in (tmp_path / "images").rglob("*") if p.is_file()]
+    assert left == [repo.image_path(repo.image(None, kept.id))]  # only the file that has a row
+    assert len(list((tmp_path / "orphans").rglob("*.png"))) == 2  # whole but unrecorded: kept aside, not served
+    repo.db.close()

@@ -89,3 +89,30 @@ def test_auth_is_required_when_set(ctx):
         assert client.predict(api_name="/profile")["user"] == "ann"  # the login is the store's user
     finally:
         demo.close()
+
+
+@pytest.mark.parametrize("value, message", [
+    (1e30, "No image with that number"), (2**63, "No image with that number"), (-5, "No image -5"),
+    (float("nan"), "whole number"), (float("inf"), "whole number"), (2.5, "whole number"), ("twelve", "whole number"),
+    (None, "Pick an image first"), (0, "Pick an image first"), (True, "Pick an image first"),
+])
+def test_ids_out_of_range_get_a_clear_message(value, message):
+    """Issue 14: ids of 1e30 or 2**63 raised OverflowError deep in the database layer."""
+    from neurocanvas.handlers.common import row_id
+
+    with pytest.raises(ValueError, match=message):
+        row_id(value, "an image")
+    assert row_id("12", "an image") == 12 and row_id(12.0, "an image") == 12 and row_id(2**63 - 1) == 2**63 - 1
+
+
+@pytest.mark.parametrize("endpoint, args", [
+    ("/feedback", (2**63, "like", 0)), ("/image_details", (1e30,)), ("/delete_image", (2**64,)),
+    ("/favourite_prompt", (1e300, True)), ("/cancel_job", (2**63,)), ("/compare", ("1, 99999999999999999999",)),
+    ("/director_load", (1e30,)),
+])
+def test_huge_ids_through_the_client_are_refused_plainly(app, endpoint, args):
+    demo, client = app
+    with pytest.raises(Exception) as error:
+        client.predict(*args, api_name=endpoint)
+    assert "Overflow" not in str(error.value) and "Something went wrong" not in str(error.value)
+    assert "No " in str(error.value) or "number" in str(error.value)

@@ -3,7 +3,7 @@ import pytest
 from PIL import Image
 
 from neurocanvas.personalize.rewards import reward, to_unit
-from neurocanvas.store.tables import ArmStat, Feedback
+from neurocanvas.store.tables import ArmStat, Feedback, Generation, Image as ImageRow
 
 
 def image_of(ctx, user=None, model="tiny-sd"):
@@ -31,6 +31,7 @@ def test_feedback_is_counted_once_and_teaches_the_bandit(ctx, app):
     ((1, "rating", 6), "1 to 5 stars"),
     ((1, "hug", 0), "Unknown feedback"),
     ((999, "like", 0), "No image 999"),
+    ((1, "vote", 1), "Votes are cast in Compare"),  # issue 14: 20 of these counted 20 rewards
 ])
 def test_bad_feedback_is_refused(ctx, app, args, message):
     demo, client = app
@@ -138,9 +139,16 @@ def test_prompts_liked_by_similar_users_are_recommended(ctx, app):
         prefs.record(user, other.id, "rating", 5 if verdict == 5 else 4)
     mine = made(ctx, "a neon city at night, rain")
     client.predict(mine.id, "rating", 5, api_name="/feedback")
+    private = "a neon city at night, rain, again"
     similar = client.predict(api_name="/recommend")["from_similar_users"]
-    assert [s["text"] for s in similar] == ["a neon city at night, rain, again"]
-    assert "similar taste" in similar[0]["reason"]
+    assert private not in str(similar)  # another user's prompt is theirs (issue 14): only tags, counted
+    assert all("similar taste" in s["reason"] for s in similar)
+    assert all(s["text"].split(": ")[0] in ("model", "style", "mood", "colour", "subject") for s in similar)
+    shared = ImageRow.select().join(Generation).where(Generation.prompt == private).get()
+    prefs.record("twin", shared.id, "share")  # what twin chose to share may be shown
+    similar = client.predict(api_name="/recommend")["from_similar_users"]
+    assert [s["text"] for s in similar if "shared" in s["reason"]] == [private]
+    assert "a pastel meadow" not in str(similar)  # the user with the opposite taste is not a neighbour
 
 
 def test_the_style_tab_suggests_a_style_chosen_for_you(ctx, app):

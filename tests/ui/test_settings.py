@@ -82,3 +82,27 @@ def test_only_the_owner_changes_a_shared_studio(ctx):
     assert ctx.registry.threads == 1
     assert "2 threads" in handler.apply_studio(2, 4, types.SimpleNamespace(username="alice"))
     assert handler.settings(types.SimpleNamespace(username="bob"))["studio"]["you_may_change_it"] is False
+    assert "auth" not in handler.settings(types.SimpleNamespace(username="bob"))["launch"]  # logins are the owner's
+    assert handler.settings(types.SimpleNamespace(username="alice"))["launch"]["auth"] == ["alice", "bob"]
+
+
+def test_the_owner_is_the_owner_on_a_local_studio_too(ctx):
+    """Issue 14: bound to 127.0.0.1 (behind a reverse proxy), any logged-in user could change studio settings."""
+    from neurocanvas.handlers.models import ModelsHandler
+
+    ctx.settings = dataclasses.replace(ctx.settings, auth=(("alice", "pw"), ("bob", "pw")), admin="bob")
+    assert not ctx.settings.is_public
+    handler = SettingsHandler(ctx, TextToImageHandler(ctx), StyleTransferHandler(ctx))
+    with pytest.raises(gr.Error, match="Only the studio's owner"):
+        handler.apply_studio(2, 4, types.SimpleNamespace(username="alice"))
+    assert "2 threads" in handler.apply_studio(2, 4, types.SimpleNamespace(username="bob"))
+    with pytest.raises(gr.Error, match="Only the studio's owner"):
+        ModelsHandler(ctx).pull("taesd", types.SimpleNamespace(username="alice"), progress=lambda *a, **k: None)
+
+
+def test_admin_must_be_a_login():
+    from neurocanvas.config import SettingsError, load_settings
+
+    with pytest.raises(SettingsError, match="--admin 'carol' is not one of the --auth logins"):
+        load_settings(["--auth", "alice:pw", "--admin", "carol"], {})
+    assert load_settings(["--auth", "alice:pw", "--auth", "bob:pw", "--admin", "bob"], {}).is_owner("bob")

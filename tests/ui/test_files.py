@@ -1,0 +1,66 @@
+"""Files are owned (issue 14): another user's images, exports and deleted images are not served by URL."""
+import dataclasses
+
+import httpx
+import pytest
+from PIL import Image
+
+from neurocanvas.ui.app import build_app, launch
+
+
+@pytest.fixture
+def two_users(ctx):
+    ctx.settings = dataclasses.replace(ctx.settings, auth=(("alice", "pw-a"), ("bob", "pw-b")))
+    demo = launch(build_app(ctx), ctx, prevent_thread_lock=True)
+    sessions = {}
+    for name, password in (("alice", "pw-a"), ("bob", "pw-b")):
+        session = httpx.Client(base_url=demo.local_url.rstrip("/"), timeout=30)
+        assert session.post("/login", data={"username": name, "password": password}).status_code == 200
+        sessions[name] = session
+    sessions["nobody"] = httpx.Client(base_url=demo.local_url.rstrip("/"), timeout=30)
+    yield ctx, sessions
+    for session in sessions.values():
+        session.close()
+    demo.close()
+
+
+def file_url(ctx, path) -> str:
+    return f"/gradio_api/file={path.resolve()}"
+
+
+def test_images_and_exports_are_served_to_their_owner_only(two_users):
+    ctx, users = two_users
+    image = ctx.repo.save_image("alice", None, Image.new("RGB", (8, 8), "red"), {"prompt": "alice's own words"})
+    path = ctx.repo.image_path(image)
+    export = path.parents[1] / "exports" / "compare-20261201.json"
+    export.parent.mkdir(parents=True, exist_ok=True)
+    export.write_text('{"prompt": "alice\'s own words"}')
+    for target in (path, export):
+        assert users["alice"].get(file_url(ctx, target)).status_code == 200
+        assert users["bob"].get(file_url(ctx, target)).status_code == 404
+        assert users["nobody"].get(file_url(ctx, target)).status_code in (401, 403, 404)
+    ctx.repo.delete_image("alice", image.id)
+    assert users["alice"].get(file_url(ctx, path)).status_code == 404  # deleted: not served, even to her
+
+
+def test_a_png_without_a_row_is_never_served(two_users):
+    ctx, users = two_users
+    image = ctx.repo.save_image("alice", None, Image.new("RGB", (8, 8), "red"), {"prompt": "x"})
+    orphan = ctx.repo.image_path(image).with_name("0" * 32 + ".png")
+    orphan.write_bytes(ctx.repo.image_path(image).read_bytes())
+    assert users["alice"].get(file_url(ctx, orphan)).status_code == 404
+
+
+def test_share_links_open_for_the_studio_s_users_and_end_with_the_image(two_users):
+    ctx, users = two_users
+    image = ctx.repo.save_image("alice", None, Image.new("RGB", (8, 8), "red"), {"prompt": "x"})
+    link = ctx.shares.link(image.id, image.sha256)
+    assert str(image.id) in link and ctx.repo.image_path(image).name not in link  # not the file's own name
+    answer = users["bob"].get(link)
+    assert answer.status_code == 200 and answer.content[:4] == b"\x89PNG"
+    assert users["nobody"].get(link).status_code == 401
+    assert users["bob"].get(link.replace(link[-8:-4], "0000")).status_code == 404  # a forged signature
+    other = ctx.repo.save_image("alice", None, Image.new("RGB", (8, 8), "blue"), {"prompt": "y"})
+    assert users["bob"].get(link.replace(f"/{image.id}/", f"/{other.id}/")).status_code == 404  # not transferable
+    ctx.repo.delete_image("alice", image.id)
+    assert users["bob"].get(link).status_code == 404
