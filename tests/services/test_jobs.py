@@ -159,7 +159,7 @@ def test_after_a_second_death_the_job_reads_interrupted(settings, tiny_built):
     workers = []
     try:
         ctx.jobs.start()
-        job = slow_restyle(ctx, steps=3000)
+        job = slow_restyle(ctx, steps=2000)
         for attempt in (1, 2):
             workers.append(start_worker(settings))
             assert wait_until(lambda: Generation.get_by_id(job).status == "running"
@@ -231,4 +231,24 @@ def test_a_job_end_to_end_on_postgresql(settings, tiny_built, postgres_cluster):
         images = ctx.repo.generation_images("local", job)
         assert [i.seed for i in images] == [0, 1] and all(ctx.repo.image_path(i).is_file() for i in images)
     finally:
+        close(ctx)
+
+
+def test_a_job_running_in_another_process_stops_when_cancelled(settings, tiny_built):
+    ctx = context(settings, tiny_built, local_worker=False)
+    share_tiny_models(ctx)
+    worker = start_worker(settings)
+    try:
+        ctx.jobs.start()
+        job = slow_restyle(ctx, steps=2000)
+        assert wait_until(lambda: (ctx.jobs.huey.get(f"nc:progress:{job}", peek=True) or {}).get("step", 0) > 0,
+                          timeout=60)
+        assert ctx.jobs.cancel(job)
+        assert wait_until(lambda: finished(job), timeout=30)
+        assert Generation.get_by_id(job).status == "cancelled" and ImageRow.select().count() == 0
+        assert worker.poll() is None  # the worker lives on for the next job
+        follow_up = render(ctx, seed=5)
+        assert wait_until(lambda: finished(follow_up), timeout=60) and Generation.get_by_id(follow_up).status == "done"
+    finally:
+        stop(worker)
         close(ctx)
