@@ -18,7 +18,7 @@ import time
 from typing import Any, Callable, Iterator
 
 from neurocanvas.config import Settings
-from neurocanvas.services.worker import RUNNERS, execute, image_from_bytes
+from neurocanvas.services.worker import RUNNERS, alive, execute, image_from_bytes
 from neurocanvas.store.jobs import ACTIVE, TERMINAL, JobsRepo
 
 log = logging.getLogger(__name__)
@@ -237,7 +237,7 @@ class JobService:
                 if row.status == "queued":
                     self.rows.move(row.id, "running", leaving=("queued",), started=state["started"],
                                    worker=state["worker"], attempt=row.attempt)
-                elif time.time() - state["beat"] > self.settings.worker_timeout_s or not _alive(state["worker"]):
+                elif time.time() - state["beat"] > self.settings.worker_timeout_s or not alive(state["worker"]):
                     self._worker_died(row, state["worker"])
             elif row.status == "running":  # running, but no live attempt reports: its worker is gone
                 self._worker_died(row, "unknown")
@@ -288,20 +288,6 @@ class JobService:
                                                    initial_delay=0.05, backoff=1.1, max_delay=0.25)
         self._consumer._set_signal_handlers = lambda: None  # the host process keeps its own SIGTERM/SIGINT
         self._consumer.start()
-
-def _alive(worker: str) -> bool:
-    """False only when the worker ran on this machine and its process is gone (a restart need not wait the timeout)."""
-    host, _, pid = worker.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
-        return True
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True
-    return True
-
 
 def _label(row) -> str:
     return json.loads(row.params or "{}").get("label") or f"{row.kind.replace('_', ' ')}: {row.prompt[:40]}"

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
+import socket
 import threading
 import time
 from typing import Any
@@ -95,8 +97,6 @@ def execute(huey, runtime: Any, worker_name: str, generation_id: int, attempt: i
 
 def _lower_priority() -> None:
     """Jobs yield the CPU to the studio's light calls (Linux: niceness is per thread)."""
-    import os
-
     try:
         tid = threading.get_native_id()
         if os.getpriority(os.PRIO_PROCESS, tid) < NICE:
@@ -135,3 +135,17 @@ def _expected(exc: BaseException) -> bool:
     from neurocanvas.registry import RegistryError
 
     return isinstance(exc, (ValueError, RegistryError, JobError))
+
+
+def alive(worker: str) -> bool:
+    """False only when the worker ran on this machine and its process is gone (a restart need not wait the timeout)."""
+    host, _, pid = worker.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
