@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
-from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
