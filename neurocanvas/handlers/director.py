@@ -59,16 +59,23 @@ class DirectorHandler:
     def actions(self) -> dict[str, str]:
         return {key: value["label"] for key, value in self.templates["actions"].items()}
 
-    @contextlib.contextmanager
-    def _director(self, model_id: str) -> Iterator[Director]:
-        """A Director on the chosen model, held under the model's lock (a Llama object is not thread-safe)."""
+    def _check_model(self, model_id: str) -> None:
+        """The model can answer: the server is configured, or the model is a chat model that is installed."""
         if model_id == SERVER:
             if not self.server_url:
                 raise ValueError("No director server is configured: start the studio with --director-url URL.")
-            yield Director(RemoteLLM(self.server_url), self.templates)
             return
         if self.registry.spec(model_id).task != "llm":
             raise ValueError(f"{model_id} is not a chat model.")
+        self.registry.require(model_id)
+
+    @contextlib.contextmanager
+    def _director(self, model_id: str) -> Iterator[Director]:
+        """A Director on the chosen model, held under the model's lock (a Llama object is not thread-safe)."""
+        self._check_model(model_id)
+        if model_id == SERVER:
+            yield Director(RemoteLLM(self.server_url), self.templates)
+            return
         with self.registry.use(model_id) as llm:
             yield Director(llm, self.templates)
 
@@ -79,6 +86,7 @@ class DirectorHandler:
         user = user_of(request)
         with user_errors():
             text, notes = clean_message(message or "", MAX_MESSAGE_CHARS)
+            self._check_model(model_id)  # an unknown or missing model writes no conversation (issue 14)
             conversation = row_id(conversation_id, "a conversation") if conversation_id else \
                 self.repo.create_conversation(user, text, model_id).id
             self.repo.add_message(user, conversation, "user", text)

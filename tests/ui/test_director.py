@@ -67,9 +67,12 @@ def test_refine_prompt_returns_structured_output(app):
     (("hi", [], None, "server"), "--director-url"),
 ])
 def test_bad_input_is_a_clear_message(app, args, message):
+    from neurocanvas.store.tables import Conversation, Message
+
     demo, client = app
     with pytest.raises(Exception, match=message):
         client.predict(*args, api_name="/director_chat")
+    assert Conversation.select().count() == 0 and Message.select().count() == 0  # nothing written for a refusal
 
 
 def test_corrupt_gguf_is_reported_and_the_conversation_survives(ctx, app):
