@@ -36,7 +36,8 @@ def _studio(workdir: Path | None, heavy_concurrency: int = 1):
 
     workdir = Path(workdir or tempfile.mkdtemp(prefix="nc-load-"))
     ctx = build_context(Settings(data_dir=workdir / "data", models_dir=workdir / "models", port=free_port(), threads=1,
-                                 heavy_concurrency=heavy_concurrency, queue_size=64))
+                                 heavy_concurrency=heavy_concurrency, queue_size=64,
+                                 max_jobs_per_user=64))  # every client is the one local user
     install_tiny_models(ctx.registry, build_all(workdir / "built"))
     return ctx, launch(build_app(ctx), ctx, prevent_thread_lock=True)
 

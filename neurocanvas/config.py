@@ -36,7 +36,8 @@ class Settings:
     memory_budget_gb: float = 6.0
     threads: int = 0  # 0: one per core
     heavy_concurrency: int = 1  # model-running events share one slot: two busy libraries fight for 2 cores
-    queue_size: int = 32
+    queue_size: int = 32  # jobs waiting or running, all users together; a submit beyond it is refused
+    max_jobs_per_user: int = 8  # one person's share of the queue
     max_file_size_mb: int = 25
     styles_dir: Path | None = None  # a local folder of preset paintings instead of downloading them
     hub_endpoint: str = ""  # empty: huggingface_hub's default (HF_ENDPOINT or huggingface.co)
@@ -95,6 +96,10 @@ class Settings:
             raise SettingsError(f"--threads must be between 0 (all cores) and 256, not {self.threads}.")
         if not 1 <= self.heavy_concurrency <= 16:
             raise SettingsError(f"--heavy-concurrency must be between 1 and 16, not {self.heavy_concurrency}.")
+        if not 1 <= self.queue_size <= 10000:
+            raise SettingsError(f"--queue-size must be between 1 and 10000, not {self.queue_size}.")
+        if not 1 <= self.max_jobs_per_user <= 10000:
+            raise SettingsError(f"--max-jobs-per-user must be between 1 and 10000, not {self.max_jobs_per_user}.")
         if self.director_url and not self.director_url.startswith(("http://", "https://")):
             raise SettingsError(f"--director-url must start with http:// or https://, not {self.director_url!r}.")
         if not 1 <= self.max_file_size_mb <= 1024:
@@ -165,7 +170,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--memory-budget-gb", type=float, help="RAM for loaded models; least recently used are unloaded")
     p.add_argument("--threads", type=int, help="CPU threads for torch and llama.cpp (0 = all cores)")
     p.add_argument("--heavy-concurrency", type=int, help="model-running jobs at once (default 1)")
-    p.add_argument("--queue-size", type=int)
+    p.add_argument("--queue-size", type=int, help="jobs waiting or running, all users together (default 32)")
+    p.add_argument("--max-jobs-per-user", type=int, help="one user's jobs waiting or running at once (default 8)")
     p.add_argument("--max-file-size-mb", type=int)
     p.add_argument("--styles-dir", type=Path, help="local folder with the preset paintings")
     p.add_argument("--hub-endpoint", help="Hugging Face hub URL for pulls (default: HF_ENDPOINT or huggingface.co)")
@@ -192,6 +198,7 @@ _ENV = {  # field -> (variable, converter)
     "threads": ("NEUROCANVAS_THREADS", int),
     "heavy_concurrency": ("NEUROCANVAS_HEAVY_CONCURRENCY", int),
     "queue_size": ("NEUROCANVAS_QUEUE_SIZE", int),
+    "max_jobs_per_user": ("NEUROCANVAS_MAX_JOBS_PER_USER", int),
     "max_file_size_mb": ("NEUROCANVAS_MAX_FILE_SIZE_MB", int),
     "styles_dir": ("NEUROCANVAS_STYLES_DIR", Path),
     "hub_endpoint": ("NEUROCANVAS_HUB_ENDPOINT", str),

@@ -18,6 +18,7 @@ import time
 from typing import Any, Callable, Iterator
 
 from neurocanvas.config import Settings
+from neurocanvas.services.board import Board
 from neurocanvas.services.worker import RUNNERS, alive, execute, image_from_bytes
 from neurocanvas.store.jobs import ACTIVE, TERMINAL, JobsRepo
 
@@ -26,6 +27,11 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 2  # a job whose worker dies is retried once, from the start
 POLL_SECONDS = 0.2
 DRAFT, SINGLE, NORMAL = 20, 10, 0  # drafts, then single images, then batches and multi-model runs
+FAIR_SHARE_STEPS = 9  # each job a user already has waiting lowers the next one's priority, within its class
+
+
+class QueueFull(ValueError):
+    """A submit refused before anything was written: the studio's line, or this user's share of it, is full."""
 
 
 def priority_of(width: int, height: int, images: int) -> int:
@@ -74,6 +80,7 @@ class JobService:
         self._consumer = None
         self._collector: threading.Thread | None = None
         self._stop = threading.Event()
+        self.board = Board()
         self.worker_name = f"{socket.gethostname()}:{os.getpid()}"
 
     # the studio's side -------------------------------------------------------------------------
@@ -82,9 +89,15 @@ class JobService:
                priority: int = NORMAL, estimate_s: float = 1.0, fresh: bool = True) -> int:
         """A generation row and its task; `inputs` (image bytes...) travel with the job, not in the database.
 
-        `fresh`: a new request of the user's (not a later step of a plan), so on_submit runs for it."""
+        `fresh`: a new request of the user's (not a later step of a plan): it may be refused (QueueFull) and
+        on_submit runs for it. A user's waiting jobs lower the priority of their next, so one person's batch
+        of twenty does not hold everyone else's single image."""
         if kind not in RUNNERS:
             raise ValueError(f"Unknown kind of job {kind!r}.")
+        total, mine = self.rows.active_counts(user)
+        if fresh:
+            self._admit(total, mine)
+        priority -= min(mine, FAIR_SHARE_STEPS)
         if fresh and self.on_submit is not None:
             try:
                 self.on_submit(user)
@@ -95,6 +108,13 @@ class JobService:
         self.huey.put(f"nc:inputs:{row.id}", {"kind": kind, "params": params, "inputs": inputs or {}})
         self._enqueue(row.id, 1, priority)
         return row.id
+
+    def _admit(self, total: int, mine: int) -> None:
+        if mine >= self.settings.max_jobs_per_user:
+            raise QueueFull(f"You already have {mine} jobs waiting or running, the most one person may have; "
+                            "wait for one to finish, or cancel one in the Jobs panel.")
+        if total >= self.settings.queue_size:
+            raise QueueFull(f"The studio's queue is full ({total} jobs waiting or running); try again in a minute.")
 
     def _enqueue(self, generation_id: int, attempt: int, priority: int) -> None:
         task = self.task.s(generation_id, attempt, priority=priority, id=f"job-{generation_id}-{attempt}")
@@ -114,25 +134,27 @@ class JobService:
         return True
 
     def follow(self, generation_id: int) -> Iterator[Update]:
-        """Updates for one job every POLL_SECONDS until it ends (the last update has the final status)."""
+        """Updates for one job at each collector pass until it ends (the last update has the final status)."""
         version = 0
         while True:
-            row = self.rows.get(generation_id)
-            if row.status in TERMINAL:
-                yield Update(status=row.status, error=row.error, generation=row)
-                return
-            if row.status == "queued":
-                position, eta = self.place(generation_id)
-                yield Update(status="waiting", position=position, eta_s=eta, generation=row)
+            entry = self._view().get(generation_id)
+            if entry is None:  # ended, or too new for the board
+                row = self.rows.get(generation_id)
+                if row is None or row.status in TERMINAL:
+                    yield Update(status=row.status if row else "failed", error=row.error if row else "No such job.",
+                                 generation=row)
+                    return
+            elif entry.position:
+                yield Update(status="waiting", position=entry.position, eta_s=entry.eta_s, generation=entry.row)
             else:
-                progress = self.huey.get(f"nc:progress:{generation_id}", peek=True) or {}
+                progress = entry.progress
                 fresh = progress.get("version", 0) != version
                 version = progress.get("version", version)
                 preview = image_from_bytes(progress["preview"]) if fresh and progress.get("preview") else None
                 yield Update(status="running", step=progress.get("step", 0), total=progress.get("total", 0),
-                             line=progress.get("line", ""), preview=preview, eta_s=self.remaining(row, progress),
-                             extra=progress.get("extra") or {}, generation=row)
-            time.sleep(POLL_SECONDS)
+                             line=progress.get("line", ""), preview=preview, eta_s=entry.eta_s,
+                             extra=progress.get("extra") or {}, generation=entry.row)
+            self.board.wait(POLL_SECONDS)
 
     def wait(self, generation_id: int) -> Update:
         """Block until the job ends (for a short job whose caller shows no progress); its final update."""
@@ -141,43 +163,26 @@ class JobService:
                 return update
         raise RuntimeError("a job's updates ended without a final status")
 
-    def remaining(self, row, progress: dict) -> float:
-        elapsed = time.time() - row.started_at.timestamp() if row.started_at else 0.0
-        done = progress.get("step", 0) / progress["total"] if progress.get("total") else 0.0
-        if done > 0.05:
-            return elapsed / done * (1 - done)
-        return max(0.0, row.estimate_s - elapsed)
-
     def place(self, generation_id: int) -> tuple[int, float]:
-        """(position in the line, seconds until done): running jobs' rest, those ahead, then its own."""
-        order = self.rows.waiting_order()
-        ids = [r.id for r in order]
-        if generation_id not in ids:
-            return 0, 0.0
-        index = ids.index(generation_id)
-        slots = max(1, self.settings.heavy_concurrency)
-        busy = sorted(self.remaining(r, {}) for r in self.rows.active() if r.status == "running")
-        start = busy[0] if len(busy) >= slots else 0.0
-        return index + 1, start + sum(r.estimate_s for r in order[:index]) / slots + order[index].estimate_s
+        """(position in the line, seconds until done); (0, 0.0) once it runs or has ended."""
+        entry = self._view().get(generation_id)
+        return (entry.position, entry.eta_s) if entry and entry.position else (0, 0.0)
 
     def snapshot(self, user_id: int | None = None) -> list[dict]:
         """Running and waiting jobs (of one user, by id) with their place and ETA: the Jobs panel's rows."""
-        rows = []
-        waiting = {r.id: i + 1 for i, r in enumerate(self.rows.waiting_order())}
-        cancelling = set()
-        for row in self.rows.active():
-            if user_id is not None and row.user_id != user_id:
-                continue
-            if self.huey.get(f"nc:cancel:{row.id}", peek=True):
-                cancelling.add(row.id)
-            if row.status == "running":
-                eta = self.remaining(row, self.huey.get(f"nc:progress:{row.id}", peek=True) or {})
-                rows.append({"job": row.id, "what": _label(row), "status": "running", "position": 0, "eta_s": round(eta, 1),
-                             "cancelling": row.id in cancelling})
-            else:
-                rows.append({"job": row.id, "what": _label(row), "status": "waiting", "position": waiting.get(row.id, 0),
-                             "eta_s": round(self.place(row.id)[1], 1), "cancelling": row.id in cancelling})
-        return sorted(rows, key=lambda r: r["position"])
+        rows = [{"job": e.row.id, "what": _label(e.row), "status": "waiting" if e.position else "running",
+                 "position": e.position, "eta_s": round(e.eta_s, 1), "cancelling": e.cancelling}
+                for e in self._view().entries() if user_id is None or e.row.user_id == user_id]
+        return sorted(rows, key=lambda r: (r["position"], r["job"]))
+
+    def _view(self) -> Board:
+        """The board; refreshed now when no collector keeps it fresh (a worker process, a test)."""
+        if self._collector is None or not self._collector.is_alive():
+            self._refresh()
+        return self.board
+
+    def _refresh(self) -> None:
+        self.board.refresh(self.rows.active(), self.huey, max(1, self.settings.heavy_concurrency))
 
     # the collector: the one writer of results --------------------------------------------------
     def start(self) -> None:
@@ -219,6 +224,7 @@ class JobService:
         while not self._stop.wait(POLL_SECONDS):
             try:
                 self.collect()
+                self._refresh()
             except Exception:
                 log.exception("collecting job results failed; trying again")
 

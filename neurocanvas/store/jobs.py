@@ -49,11 +49,10 @@ class JobsRepo:
         return list(Generation.select().where(Generation.status.in_(ACTIVE)).order_by(Generation.id))
 
     @_guard
-    def waiting_order(self) -> list[Generation]:
-        """Waiting jobs in the order the task engine takes them: higher priority first, then first come."""
-        return list(Generation.select(Generation.id, Generation.user, Generation.estimate_s, Generation.priority)
-                    .where(Generation.status == "queued")
-                    .order_by(Generation.priority.desc(), Generation.id))
+    def active_counts(self, user: str | None) -> tuple[int, int]:
+        """(jobs waiting or running, those of them that are this user's): what a new submit is admitted by."""
+        active = Generation.select().where(Generation.status.in_(ACTIVE))
+        return active.count(), active.where(Generation.user == self.repo.user(user)).count()
 
     @_guard
     def move(self, generation_id: int, to: str, leaving: Iterable[str] = ACTIVE, event: str = "",

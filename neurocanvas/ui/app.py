@@ -33,7 +33,10 @@ from neurocanvas.ui import (
 
 log = logging.getLogger(__name__)
 HEAVY = "heavy"  # the concurrency_id every model-running event shares
-MAX_ADMITTED = 16  # heavy events Gradio lets in at once; the job service's workers run them a few at a time
+MAX_ADMITTED = 32  # heavy events Gradio lets in at once; the job service's workers run them a few at a time
+# Gradio 6 sends every event through its queue, queue=False ones included: light events (prompt analysis,
+# gallery, profile) get their own limit, or they would wait one at a time behind each other.
+LIGHT_CONCURRENCY = 8
 
 HEADER = """# NeuroCanvas
 A local, CPU-first AI art studio: everything runs on this machine."""
@@ -71,7 +74,7 @@ def build_app(ctx: AppContext, warmup: bool = False) -> gr.Blocks:
     with gr.Blocks(title="NeuroCanvas", analytics_enabled=False) as demo:
         gr.Markdown(HEADER)
         jobs_panel.build(demo, JobsHandler(ctx))
-        admitted = min(ctx.settings.queue_size, MAX_ADMITTED)
+        admitted = MAX_ADMITTED  # let in even past --queue-size: the job service then refuses with a message
         with gr.Tabs() as tabs:
             with gr.Tab("Style transfer", id="style_transfer"):
                 tab_status.build(demo, status, "style_transfer")
@@ -103,10 +106,12 @@ def launch(demo: gr.Blocks, ctx: AppContext, **overrides) -> gr.Blocks:
     """Jobs on (the studio's workers and collector), queue on, uploads capped, files served only from the images folder."""
     s = ctx.settings
     ctx.jobs.start()
-    demo.queue(default_concurrency_limit=s.heavy_concurrency, max_size=s.queue_size)
+    # No max_size: Gradio counts light events in it, and a queue full of renders would refuse prompt analysis.
+    # The job service bounds the heavy work itself (--queue-size, --max-jobs-per-user) with a clear message.
+    demo.queue(default_concurrency_limit=LIGHT_CONCURRENCY, max_size=None)
     options = dict(server_name=s.host, server_port=s.port, share=s.share, auth=list(s.auth) or None,
                    max_file_size=f"{s.max_file_size_mb}mb", allowed_paths=[str(s.images_dir.resolve())],
-                   footer_links=["api"], show_error=True, max_threads=64, theme=gr.themes.Soft(), quiet=True, head=HEAD, css=CSS,
+                   footer_links=["api"], show_error=True, max_threads=MAX_ADMITTED + 64, theme=gr.themes.Soft(), quiet=True, head=HEAD, css=CSS,
                    app_kwargs={"middleware": guard.middleware(s, ctx.files, ctx.shares)})  # before any route
     options.update(overrides)
     demo.launch(**{**options, "prevent_thread_lock": True})

@@ -252,3 +252,38 @@ def test_a_job_running_in_another_process_stops_when_cancelled(settings, tiny_bu
     finally:
         stop(worker)
         close(ctx)
+
+
+def test_a_full_queue_and_a_full_share_refuse_before_writing(settings, tiny_built):
+    from neurocanvas.services.jobs import QueueFull
+
+    ctx = context(settings, tiny_built, local_worker=False, queue_size=3, max_jobs_per_user=2)
+    try:
+        render(ctx, user="ana", seed=1), render(ctx, user="ana", seed=2)
+        with pytest.raises(QueueFull, match="already have 2 jobs waiting or running"):
+            render(ctx, user="ana", seed=3)
+        render(ctx, user="ben", seed=4)
+        with pytest.raises(QueueFull, match="queue is full \\(3 jobs"):
+            render(ctx, user="cy", seed=5)
+        assert Generation.select().count() == 3 and len(ctx.jobs.huey.pending()) == 3
+        ctx.jobs.cancel(Generation.select().first().id)  # a place frees up
+        render(ctx, user="cy", seed=6)
+        assert Generation.select().count() == 4
+    finally:
+        close(ctx)
+
+
+def test_one_user_s_many_jobs_do_not_hold_another_s_single_image(settings, tiny_built):
+    ctx = context(settings, tiny_built, local_worker=False)
+    try:
+        ana = [render(ctx, user="ana", seed=i, priority=SINGLE) for i in range(3)]
+        ben = render(ctx, user="ben", seed=9, priority=SINGLE)
+        draft = render(ctx, user="ana", seed=10, priority=DRAFT)  # the fair share never crosses a class
+        assert [r["job"] for r in ctx.jobs.snapshot()] == [draft, ana[0], ben, ana[1], ana[2]]
+        ctx.jobs.start_workers(1)
+        ctx.jobs.start()
+        assert wait_until(lambda: finished(*ana, ben, draft), timeout=60)
+        started = sorted((Generation.get_by_id(i).started_at, i) for i in (*ana, ben, draft))
+        assert [i for _, i in started] == [draft, ana[0], ben, ana[1], ana[2]]  # the engine ran them in that order
+    finally:
+        close(ctx)
