@@ -39,7 +39,7 @@ def _studio(workdir: Path | None, heavy_concurrency: int = 1):
                                  heavy_concurrency=heavy_concurrency, queue_size=64,
                                  max_jobs_per_user=64))  # every client is the one local user
     install_tiny_models(ctx.registry, build_all(workdir / "built"))
-    return ctx, launch(build_app(ctx), ctx, prevent_thread_lock=True)
+    return ctx, launch(build_app(ctx), ctx, prevent_thread_lock=True, _frontend=False)
 
 
 def _close(ctx, demo) -> None:

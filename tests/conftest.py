@@ -64,12 +64,15 @@ def ctx(settings, tiny_built):
 
 @pytest.fixture
 def app(ctx):
-    """The studio launched in this process on a free port; yields (demo, client)."""
+    """The studio launched in this process on a free port; yields (demo, client).
+
+    `_frontend=False` skips Gradio's start-up probe (one HEAD of the page with a 3 s timeout, no retry after a
+    timeout), which failed launches on a busy 2-core machine; the client's own first call proves the server up."""
     from gradio_client import Client
 
     from neurocanvas.ui.app import build_app, launch
 
-    demo = launch(build_app(ctx), ctx, prevent_thread_lock=True)
+    demo = launch(build_app(ctx), ctx, prevent_thread_lock=True, _frontend=False)
     client = Client(demo.local_url, verbose=False, download_files=str(ctx.settings.tmp_dir / "client"))
     yield demo, client
     demo.close()

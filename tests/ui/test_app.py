@@ -63,7 +63,7 @@ def test_pull_model_through_the_api_with_progress(ctx, tiny_built):
                                    licence="test", defaults={"architecture": "vgg", "layers": [8, 8, "M", 16, 16, "M", 32, "M"]},
                                    source={"type": "hub", "repo": "neurocanvas-test/tiny-vgg-remote", "revision": "main",
                                            "allow_patterns": ["*"]}))
-        demo = launch(build_app(ctx), ctx, prevent_thread_lock=True)
+        demo = launch(build_app(ctx), ctx, prevent_thread_lock=True, _frontend=False)
         try:
             client = Client(demo.local_url, verbose=False)
             job = client.submit("remote-vgg", api_name="/pull_model")
@@ -81,7 +81,7 @@ def test_auth_is_required_when_set(ctx):
     from neurocanvas.ui.app import build_app, launch
 
     ctx.settings = dataclasses.replace(ctx.settings, auth=(("ann", "pw"),))
-    demo = launch(build_app(ctx), ctx, prevent_thread_lock=True)
+    demo = launch(build_app(ctx), ctx, prevent_thread_lock=True, _frontend=False)
     try:
         with pytest.raises(Exception):
             Client(demo.local_url, verbose=False)

@@ -11,7 +11,7 @@ from neurocanvas.ui.app import build_app, launch
 @pytest.fixture
 def two_users(ctx):
     ctx.settings = dataclasses.replace(ctx.settings, auth=(("alice", "pw-a"), ("bob", "pw-b")))
-    demo = launch(build_app(ctx), ctx, prevent_thread_lock=True)
+    demo = launch(build_app(ctx), ctx, prevent_thread_lock=True, _frontend=False)
     sessions = {}
     for name, password in (("alice", "pw-a"), ("bob", "pw-b")):
         session = httpx.Client(base_url=demo.local_url.rstrip("/"), timeout=30)
