@@ -39,6 +39,8 @@ class Settings:
     queue_size: int = 32  # jobs waiting or running, all users together; a submit beyond it is refused
     max_jobs_per_user: int = 8  # one person's share of the queue
     max_file_size_mb: int = 25
+    keep_deleted_hours: float = 24.0  # a deleted image can be restored this long; then its row and file go
+    temp_max_age_hours: float = 6.0  # uploads and served copies in tmp/ are removed once this old
     styles_dir: Path | None = None  # a local folder of preset paintings instead of downloading them
     hub_endpoint: str = ""  # empty: huggingface_hub's default (HF_ENDPOINT or huggingface.co)
     director_url: str = ""  # an OpenAI-compatible chat server (llama.cpp server, Ollama) for the art director
@@ -104,6 +106,9 @@ class Settings:
             raise SettingsError(f"--director-url must start with http:// or https://, not {self.director_url!r}.")
         if not 1 <= self.max_file_size_mb <= 1024:
             raise SettingsError(f"--max-file-size-mb must be between 1 and 1024, not {self.max_file_size_mb}.")
+        for name, value in (("keep-deleted-hours", self.keep_deleted_hours), ("temp-max-age-hours", self.temp_max_age_hours)):
+            if not 0.01 <= value <= 24 * 365:
+                raise SettingsError(f"--{name} must be between 0.01 and 8760 hours, not {value}.")
         if self.broker_url and not self.broker_url.startswith(("redis://", "rediss://", "unix://")):
             raise SettingsError(f"--broker must be a redis:// URL, not {self.broker_url!r}.")
         if not 1 <= self.worker_timeout_s <= 3600:
@@ -173,6 +178,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--queue-size", type=int, help="jobs waiting or running, all users together (default 32)")
     p.add_argument("--max-jobs-per-user", type=int, help="one user's jobs waiting or running at once (default 8)")
     p.add_argument("--max-file-size-mb", type=int)
+    p.add_argument("--keep-deleted-hours", type=float, help="how long a deleted image can be restored (default 24)")
+    p.add_argument("--temp-max-age-hours", type=float, help="age at which uploads and temp copies are removed (default 6)")
     p.add_argument("--styles-dir", type=Path, help="local folder with the preset paintings")
     p.add_argument("--hub-endpoint", help="Hugging Face hub URL for pulls (default: HF_ENDPOINT or huggingface.co)")
     p.add_argument("--director-url", help="OpenAI-compatible chat server for the art director, e.g. http://127.0.0.1:8080")
@@ -200,6 +207,8 @@ _ENV = {  # field -> (variable, converter)
     "queue_size": ("NEUROCANVAS_QUEUE_SIZE", int),
     "max_jobs_per_user": ("NEUROCANVAS_MAX_JOBS_PER_USER", int),
     "max_file_size_mb": ("NEUROCANVAS_MAX_FILE_SIZE_MB", int),
+    "keep_deleted_hours": ("NEUROCANVAS_KEEP_DELETED_HOURS", float),
+    "temp_max_age_hours": ("NEUROCANVAS_TEMP_MAX_AGE_HOURS", float),
     "styles_dir": ("NEUROCANVAS_STYLES_DIR", Path),
     "hub_endpoint": ("NEUROCANVAS_HUB_ENDPOINT", str),
     "director_url": ("NEUROCANVAS_DIRECTOR_URL", str),

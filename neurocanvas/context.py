@@ -6,6 +6,7 @@ import os
 
 from neurocanvas.config import Settings
 from neurocanvas.registry import Registry, load_catalog
+from neurocanvas.services.housekeeping import Housekeeper
 from neurocanvas.services.jobs import JobService
 from neurocanvas.store import Repo, StoreError, open_store
 from neurocanvas.store.files import FileAccess
@@ -21,6 +22,7 @@ class AppContext:
     jobs: JobService
     files: FileAccess
     shares: ShareLinks
+    housekeeper: Housekeeper
 
 
 def build_context(settings: Settings) -> AppContext:
@@ -38,7 +40,8 @@ def build_context(settings: Settings) -> AppContext:
     registry = build_registry(settings)
     repo = open_store(settings.database, settings.images_dir)
     context = AppContext(settings=settings, registry=registry, repo=repo, jobs=JobService(settings, JobsRepo(repo)),
-                         files=FileAccess(repo), shares=ShareLinks(settings.data_dir))
+                         files=FileAccess(repo), shares=ShareLinks(settings.data_dir),
+                         housekeeper=Housekeeper(settings))
     context.jobs.runtime = context  # jobs run here too (local workers): runners get this registry and settings
     return context
 

@@ -58,6 +58,7 @@ def ctx(settings, tiny_built):
     context = build_context(settings)
     install_tiny_models(context.registry, tiny_built)
     yield context
+    context.housekeeper.stop()
     context.jobs.stop()
     context.repo.db.close()
 

@@ -55,7 +55,16 @@ def load_image(source: Any, what: str = "image") -> Image.Image:
         background = Image.new("RGB", image.size, (255, 255, 255))
         background.paste(image.convert("RGBA"), mask=image.convert("RGBA").getchannel("A"))
         return background
-    return image.convert("RGB")  # CMYK, grayscale, 16-bit... all become RGB
+    return _eight_bit(image).convert("RGB")  # CMYK, grayscale, 16-bit... all become RGB
+
+
+def _eight_bit(image: Image.Image) -> Image.Image:
+    """Integer pixels scaled to 0..255: Pillow's convert clips 16-bit values at 255, and a photo turns white."""
+    if not image.mode.startswith("I"):
+        return image
+    array = np.asarray(image).astype(np.float64)
+    top = 65535.0 if image.mode.startswith("I;16") or array.max(initial=0) > 255 else 255.0
+    return Image.fromarray(np.clip(array * (255.0 / top) + 0.5, 0, 255).astype(np.uint8))
 
 
 def resize_long_side(image: Image.Image, size: int) -> Image.Image:

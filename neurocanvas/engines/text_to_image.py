@@ -20,6 +20,7 @@ MAX_BATCH = 8
 MAX_SIZE = 1024
 MIN_SIZE = 64
 MAX_SEED = 2**32 - 1
+MAX_GUIDANCE = 30.0
 MAX_PROMPT_CHARS = 10_000
 
 # Linear map from SD 1.x/2.x latents to RGB: a preview for a few microseconds instead of a VAE decode.
@@ -88,8 +89,8 @@ def check_inputs(request: Request, max_size: int = MAX_SIZE, min_steps: int = 1,
                              f"not {request.num_inference_steps}.")
     if not isinstance(request.batch_size, int) or not 1 <= request.batch_size <= MAX_BATCH:
         raise InvalidRequest(f"A batch is 1 to {MAX_BATCH} images, not {request.batch_size}.")
-    if not math.isfinite(request.guidance_scale) or not 0 <= request.guidance_scale <= 30:
-        raise InvalidRequest(f"Guidance scale must be a number from 0 to 30, not {request.guidance_scale}.")
+    if not math.isfinite(request.guidance_scale) or not 0 <= request.guidance_scale <= MAX_GUIDANCE:
+        raise InvalidRequest(f"Guidance scale must be a number from 0 to {MAX_GUIDANCE:g}, not {request.guidance_scale}.")
     if not isinstance(request.seed, int) or not 0 <= request.seed <= MAX_SEED:
         raise InvalidRequest(f"The seed must be between 0 and {MAX_SEED} (or -1 for a random one).")
     if request.scheduler not in SCHEDULERS:

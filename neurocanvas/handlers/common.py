@@ -4,6 +4,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import queue
+import re
+import secrets
 import threading
 from typing import Any, Callable, Generator, Iterator
 
@@ -22,18 +24,33 @@ def user_of(request: gr.Request | None) -> str:
     return (getattr(request, "username", None) or LOCAL_USER) if request is not None else LOCAL_USER
 
 
+# Python's own conversion messages (`invalid literal for int()...`): true, but not for the user's eyes
+PYTHON_WORDING = re.compile(r"invalid literal for|could not convert|cannot convert|math domain|values to unpack")
+
+
 @contextlib.contextmanager
 def user_errors() -> Iterator[None]:
-    """Expected failures become a gr.Error with their own message; the rest are logged and reported briefly."""
+    """Expected failures become a gr.Error with their own message and one log line; a real fault logs its
+    traceback under a short reference the user sees (no class names, no paths)."""
     try:
         yield
-    except gr.Error:
-        raise
-    except (RegistryError, StoreError, NotFound, ValueError) as exc:
-        raise gr.Error(str(exc)) from exc
+    except gr.Error as exc:
+        raise refusal(exc.message) from exc
+    except (RegistryError, StoreError, NotFound, ValueError, OverflowError) as exc:
+        if isinstance(exc, OverflowError) or PYTHON_WORDING.search(str(exc)):  # int("x"), int(nan)...: Python's
+            raise refusal("A value is not a number this form can use; check the numbers and try again.") from exc
+        raise refusal(str(exc)) from exc
     except Exception as exc:
-        log.exception("unexpected error")
-        raise gr.Error(f"Something went wrong ({type(exc).__name__}); details are in the studio's log.") from exc
+        reference = secrets.token_hex(4)
+        log.exception("unexpected error [ref %s]", reference)
+        raise gr.Error(f"Something went wrong on the studio's side (reference {reference}); the details are in "
+                       "its log.", print_exception=False) from exc
+
+
+def refusal(message: str) -> gr.Error:
+    """A message for the user, logged as one line: Gradio would print a traceback for every gr.Error."""
+    log.info("refused: %s", message.replace("\n", " ")[:300])
+    return gr.Error(message, print_exception=False)
 
 
 MAX_ID = 2**63 - 1  # the database's integer range (SQLite and PostgreSQL bigint)
@@ -119,7 +136,7 @@ def ended_text(update: Update) -> str:
     if update.status == "cancelled":
         waited = update.generation is not None and update.generation.started_at is None
         return "Cancelled while waiting: nothing was saved." if waited else "Stopped: nothing was saved."
-    raise gr.Error(update.error or f"The job ended {update.status}.")
+    raise refusal(update.error or f"The job ended {update.status}.")
 
 
 def _duration(seconds: float) -> str:

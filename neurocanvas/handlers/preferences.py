@@ -43,6 +43,7 @@ class PreferencesHandler:
         self.registry = ctx.registry
         self.repo = ctx.repo
         self.shares = ctx.shares  # signed share links
+        self.files = ctx.files  # which image is shared
         self.analyse = analyse  # prompt -> Analysis (mood, concepts, colour keywords); None: no such arms
         self.templates = load_templates()  # the prompt presets: ordered for the user, and ideas to recommend
         self.presets = load_presets()
@@ -107,7 +108,10 @@ class PreferencesHandler:
         image_id = row_id(image_id, "an image")
         score = rewards.reward(kind, _finite(value))
         row, new = self.repo.record_feedback(user, image_id, kind, _finite(value), score)
-        image = self.repo.image(user, image_id) if new or kind == "share" else None  # not for a flood's repeats
+        if kind == "share":
+            image = self.files.start_sharing(user, image_id)
+        else:
+            image = self.repo.image(user, image_id) if new else None  # not for a flood's repeats
         link = f" Link (copied): {self.link(image)}" if kind == "share" else ""
         if not new:
             return f"Already counted: your {kind} of image #{image_id}.{link}"
@@ -119,8 +123,16 @@ class PreferencesHandler:
         return f"Thanks: {kind} recorded for image #{image_id} (reward {score:+.1f}).{link}"
 
     def link(self, image) -> str:
-        """A signed link to the image on this studio, for Share: it ends when the image is deleted."""
-        return self.shares.link(image.id, image.sha256)
+        """A signed link to the image on this studio, for Share: it ends when the image is deleted or unshared."""
+        return self.shares.link(image.id, image.sha256, image.share_key)
+
+    def stop_sharing(self, image_id: float, request: gr.Request) -> str:
+        """Every link to the image stops opening; a later Share makes a new one."""
+        with user_errors():
+            image_id = row_id(image_id, "an image")
+            if self.files.stop_sharing(user_of(request), image_id):
+                return f"Image #{image_id} is no longer shared: its links no longer open."
+            return f"Image #{image_id} was not shared."
 
     def skip_unanswered(self, user: str) -> int:
         """'No interaction': when a new job starts, the last job's images that got no reaction count as skipped.

@@ -55,10 +55,7 @@ class PromptLabHandler:
     def analyze(self, prompt: str, request: gr.Request) -> dict:
         """The full analysis as plain data; the prompt and its analysis are saved to the user's history."""
         with user_errors():
-            try:
-                analysis = self.analyzer().analyze(prompt or "").as_dict()
-            except PromptError as exc:
-                raise gr.Error(str(exc)) from exc
+            analysis = self.analyzer().analyze(prompt or "").as_dict()  # a PromptError is the user's message
             row = self.repo.add_prompt(user_of(request), analysis["prompt"], analysis)
             analysis["history_id"] = row.id
             return analysis
@@ -66,10 +63,7 @@ class PromptLabHandler:
     def enhance(self, prompt: str, seed: float, request: gr.Request) -> tuple[str, list[tuple[str, str | None]]]:
         """An enhanced prompt, and the same text with each addition marked 'added'."""
         with user_errors():
-            try:
-                result = self.analyzer().enhance(prompt or "", seed=int(seed or 0))
-            except PromptError as exc:
-                raise gr.Error(str(exc)) from exc
+            result = self.analyzer().enhance(prompt or "", seed=int(seed or 0))
             marked: list[tuple[str, str | None]] = [(result.original.rstrip(" ,.;"), None)]
             for addition in result.additions:
                 marked += [(", ", None), (addition, "added")]

@@ -69,7 +69,7 @@ class SettingsHandler:
     def apply_studio(self, threads: float, memory_gb: float, request: gr.Request) -> str:
         with user_errors():
             if not self.is_owner(user_of(request)):
-                raise gr.Error("Only the studio's owner (--admin, else the first --auth user) can change threads and memory.")
+                raise ValueError("Only the studio's owner (--admin, else the first --auth user) can change threads and memory.")
             if threads is None or memory_gb is None or threads != int(threads) or not 1 <= threads <= MAX_THREADS:
                 raise ValueError(f"Threads must be a whole number from 1 to {MAX_THREADS}, not {threads}.")
             if not MEMORY_GB[0] <= memory_gb <= MEMORY_GB[1]:

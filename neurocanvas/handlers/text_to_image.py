@@ -1,18 +1,22 @@
 """Text to image: form values -> a checked request -> a job on the heavy queue -> images in the gallery."""
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
+import math
 import random
 import re
 from pathlib import Path
 from typing import Any, Iterator
 
 import gradio as gr
+from PIL import Image
 
 from neurocanvas.context import AppContext
-from neurocanvas.engines.text_to_image import MAX_SEED, SCHEDULERS, Request, check_inputs
+from neurocanvas.engines.text_to_image import (MAX_GUIDANCE, MAX_PROMPT_CHARS, MAX_SEED, MAX_SIZE, MAX_STEPS, MIN_SIZE, SCHEDULERS,
+                                               Request, check_inputs)
 from neurocanvas.handlers.common import ended_text, user_errors, user_of, watch
 from neurocanvas.services.estimates import estimate_seconds, work_units
 from neurocanvas.services.generate import render_inputs
@@ -174,17 +178,56 @@ class TextToImageHandler:
                 meta = read_png_meta(path)
                 if not meta:
                     meta = parse_a1111(_png_text(path).get(PARAMETERS_KEY, ""))
-            except (OSError, ValueError) as exc:
-                raise ValueError(f"That file is not a readable PNG: {exc}") from exc
-            if not meta:
-                raise ValueError("That PNG carries no generation settings.")
-            values = tuple(meta[f] if f in meta else gr.skip() for f in FIELDS)
-            return values + (f"Settings read from the PNG (seed {meta.get('seed', '?')}).",)
+            except Image.DecompressionBombError:
+                raise ValueError("That PNG is too large to open safely; its settings were not read.") from None
+            except (OSError, ValueError, SyntaxError):
+                raise ValueError("That file is not a readable PNG.") from None
+            kept, skipped = checked_settings(meta)
+            if not kept:
+                raise ValueError("That PNG carries no generation settings this form can use.")
+            values = tuple(kept[f] if f in kept else gr.skip() for f in FIELDS)
+            line = f"Settings read from the PNG (seed {kept.get('seed', '?')})."
+            if skipped:
+                line += f" Left as they were (missing or out of range in the file): {', '.join(skipped)}."
+            return values + (line,)
+
+
+_WHOLE = {"num_inference_steps": (1, MAX_STEPS), "width": (MIN_SIZE, MAX_SIZE), "height": (MIN_SIZE, MAX_SIZE),
+          "seed": (0, MAX_SEED)}
+
+
+def checked_settings(meta: Any) -> tuple[dict, list[str]]:
+    """The fields a PNG may set, each of the form's type and range, and the names of those dropped.
+
+    A PNG's text chunks are anybody's to write: a settings JSON of `42`, or a seed of 1e300, must not reach
+    the widgets (an integer past 64 bits cannot even be sent to the browser)."""
+    if not isinstance(meta, dict):
+        return {}, []
+    kept: dict[str, Any] = {}
+    for field in FIELDS:
+        value = meta.get(field)
+        if field in ("prompt", "negative_prompt"):
+            ok = isinstance(value, str) and len(value) <= MAX_PROMPT_CHARS
+        elif field in ("model_id", "scheduler"):
+            ok = isinstance(value, str) and len(value) <= 200 and (field != "scheduler" or value in SCHEDULERS)
+        elif field == "tiny_vae":
+            ok = isinstance(value, bool)
+        elif field == "guidance_scale":
+            ok = _number(value) and 0 <= value <= MAX_GUIDANCE
+        else:
+            low, high = _WHOLE[field]
+            ok = _number(value) and float(value).is_integer() and low <= value <= high
+            value = int(value) if ok else value
+        if ok:
+            kept[field] = value
+    return kept, [f for f in FIELDS if f not in kept and f in meta]
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _png_text(path: str) -> dict:
-    from PIL import Image
-
     with Image.open(path) as image:
         return dict(getattr(image, "text", {}) or image.info)
 
@@ -207,11 +250,12 @@ def parse_a1111(text: str) -> dict:
     else:
         meta["prompt"] = "\n".join(body)
     for key, value in re.findall(r"([A-Za-z][A-Za-z ]*): ([^,]+)", settings_line):
-        if key in A1111_KEYS:
-            field, convert = A1111_KEYS[key]
-            meta[field] = convert(value.strip())
-        elif key == "Size" and "x" in value:
-            meta["width"], meta["height"] = (int(v) for v in value.strip().split("x"))
+        with contextlib.suppress(ValueError):  # a value that is not a number is left out, and named as skipped
+            if key in A1111_KEYS:
+                field, convert = A1111_KEYS[key]
+                meta[field] = convert(value.strip())
+            elif key == "Size" and "x" in value:
+                meta["width"], meta["height"] = (int(v) for v in value.strip().split("x"))
     return meta
 
 

@@ -86,8 +86,8 @@ def execute(huey, runtime: Any, worker_name: str, generation_id: int, attempt: i
             return {"status": "cancelled", **ran}
         if not _expected(exc):
             log.exception("job %d failed", generation_id)
-            return {"status": "failed", **ran,
-                    "error": f"Something went wrong ({type(exc).__name__}); details are in the worker's log."}
+            return {"status": "failed", **ran, "error": f"Something went wrong in the worker (job #{generation_id}); "
+                    "the details are in the worker's log."}
         return {"status": "failed", **ran, "error": str(exc)}
     finally:
         beating.set()

@@ -32,7 +32,16 @@ def _m3_job_lifecycle(db: pw.Database) -> None:
           for name, field in fields.items() if name not in have])
 
 
-MIGRATIONS: list[Callable[[pw.Database], None]] = [_m1_initial, _m2_gallery_index, _m3_job_lifecycle]
+def _m4_share_keys(db: pw.Database) -> None:
+    """Share links sign a per-image key, so "stop sharing" can end them; links made before it stop opening."""
+    from playhouse.migrate import SchemaMigrator, migrate as run
+
+    if "share_key" not in {c.name for c in db.get_columns(tables.Image._meta.table_name)}:
+        run(SchemaMigrator.from_database(db).add_column(tables.Image._meta.table_name, "share_key",
+                                                         tables.Image._meta.fields["share_key"]))
+
+
+MIGRATIONS: list[Callable[[pw.Database], None]] = [_m1_initial, _m2_gallery_index, _m3_job_lifecycle, _m4_share_keys]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

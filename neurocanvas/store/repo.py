@@ -13,6 +13,7 @@ from PIL import Image as PILImage
 
 from neurocanvas.store import images as image_files
 from neurocanvas.store.db import StoreError
+from neurocanvas.store.sweep import PURGED
 from neurocanvas.store.tables import (
     GENERATION_STATUSES,
     ArmStat,
@@ -231,7 +232,8 @@ class Repo:
 
     @_guard
     def restore_image(self, user: str | None, image_id: int) -> Image:
-        row = self._owned(Image, user, image_id, f"No deleted image {image_id} to restore.", Image.deleted_at.is_null(False))
+        row = self._owned(Image, user, image_id, f"No deleted image {image_id} to restore (after the undo window it is "
+                          "gone for good).", Image.deleted_at.is_null(False) & (Image.path != PURGED))
         row.deleted_at = None
         row.save()
         return row
@@ -387,13 +389,14 @@ class Repo:
     def liked_prompts(self, user: str | None = None, limit: int = 50, shared: bool = False) -> dict[str, list[str]]:
         """user -> text-to-image prompts whose images got a positive reaction, newest first (everyone when user is None).
 
-        `shared`: only the images their owner chose to share, the one thing of theirs another user may see."""
+        `shared`: only the images their owner shares now (not deleted, not unshared), the one thing of theirs
+        another user may see."""
         query = (Feedback.select(User.name, Generation.prompt).join(Image).join(Generation)
                  .switch(Feedback).join(User)
                  .where((Feedback.reward > 0) & (Generation.kind == "text_to_image") & (Generation.prompt != ""))
                  .order_by(Feedback.id.desc()))
         if shared:
-            query = query.where(Feedback.kind == "share")
+            query = query.where((Feedback.kind == "share") & Image.share_key.is_null(False) & Image.deleted_at.is_null())
         if user is not None:
             query = query.where(Feedback.user == self.user(user))
         liked: dict[str, list[str]] = {}

@@ -1,7 +1,8 @@
 """Share links: an image's address signed with this studio's secret, so it cannot be guessed from the id.
 
-The link names the image and an HMAC of its id and content hash; it opens while the image exists and is
-not deleted (deleting it ends the link). The secret is made once, in the data folder, readable by its owner
+The link names the image and an HMAC of its id, content hash and share key; it opens while the image exists,
+is not deleted and is still shared (deleting it, or "stop sharing", ends every link; sharing again makes a
+new key, so the old links stay dead). The secret is made once, in the data folder, readable by its owner
 alone.
 """
 from __future__ import annotations
@@ -30,11 +31,11 @@ class ShareLinks:
             self._key = self.key_file.read_bytes()
         return self._key
 
-    def signature(self, image_id: int, sha256: str) -> str:
-        return hmac.new(self._secret(), f"{image_id}:{sha256}".encode(), hashlib.sha256).hexdigest()[:32]
+    def signature(self, image_id: int, sha256: str, key: str) -> str:
+        return hmac.new(self._secret(), f"{image_id}:{sha256}:{key}".encode(), hashlib.sha256).hexdigest()[:32]
 
-    def link(self, image_id: int, sha256: str) -> str:
-        return f"{PREFIX}{image_id}/{self.signature(image_id, sha256)}.png"
+    def link(self, image_id: int, sha256: str, key: str) -> str:
+        return f"{PREFIX}{image_id}/{self.signature(image_id, sha256, key)}.png"
 
     def parse(self, path: str) -> tuple[int, str] | None:
         """(image id, signature) from a share path, or None when it is not one."""
@@ -46,5 +47,5 @@ class ShareLinks:
             return None
         return int(image_id), signature[:-4]
 
-    def valid(self, image_id: int, sha256: str, signature: str) -> bool:
-        return hmac.compare_digest(self.signature(image_id, sha256), signature)
+    def valid(self, image_id: int, sha256: str, key: str, signature: str) -> bool:
+        return hmac.compare_digest(self.signature(image_id, sha256, key), signature)

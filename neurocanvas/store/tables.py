@@ -74,6 +74,7 @@ class Image(Base):
     sha256 = pw.CharField(max_length=64, index=True)
     favourite = pw.BooleanField(default=False)
     deleted_at = pw.DateTimeField(null=True)  # soft delete: undo restores it
+    share_key = pw.CharField(max_length=32, null=True)  # set while shared: links sign it; stop sharing clears it
     created_at = pw.DateTimeField(default=now, index=True)
 
 

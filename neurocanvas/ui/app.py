@@ -103,9 +103,10 @@ def _quietly(fn) -> None:
 
 
 def launch(demo: gr.Blocks, ctx: AppContext, **overrides) -> gr.Blocks:
-    """Jobs on (the studio's workers and collector), queue on, uploads capped, files served only from the images folder."""
+    """Jobs on (the studio's workers and collector), housekeeping on, queue on, uploads capped, files guarded."""
     s = ctx.settings
     ctx.jobs.start()
+    ctx.housekeeper.start()
     # No max_size: Gradio counts light events in it, and a queue full of renders would refuse prompt analysis.
     # The job service bounds the heavy work itself (--queue-size, --max-jobs-per-user) with a clear message.
     demo.queue(default_concurrency_limit=LIGHT_CONCURRENCY, max_size=None)

@@ -1,4 +1,5 @@
-"""The reactions bar under every tab's results: stars, like, favourite, share (copies a link), download.
+"""The reactions bar under every tab's results: stars, like, favourite, share (copies a link), stop sharing,
+download.
 
 The picked image is a number the tab keeps: the first result of a run, or the one the user clicks. Every gallery
 caption of ours starts with '#<id>', which is how a picked image is found.
@@ -25,6 +26,7 @@ def build(prefs: PreferencesHandler, profile: ProfileHandler, image_id: gr.Numbe
     with gr.Row():
         stars = gr.Radio([1, 2, 3, 4, 5], label="Rate the picked result", elem_id=f"{elem_id}-stars", scale=2)
         buttons = {kind: gr.Button(label, size="sm", scale=1) for kind, label in REACTIONS}
+        unshare = gr.Button("Stop sharing", size="sm", scale=1)
         download_button = gr.Button("Download PNG", size="sm", scale=1, visible=download)
     thanks = gr.Markdown(elem_id=f"{elem_id}-thanks")
     file = gr.File(label="Download", interactive=False, visible=False)
@@ -37,6 +39,11 @@ def build(prefs: PreferencesHandler, profile: ProfileHandler, image_id: gr.Numbe
         event = button.click(reaction(prefs, kind), image_id, thanks, queue=False, api_visibility="private")
         if kind == "share":
             event.success(None, thanks, None, js=COPY_LINK_JS)
+
+    def stop(picked: float, request: gr.Request) -> str:  # its own name: /stop_sharing is the Profile tab's API
+        return prefs.stop_sharing(picked, request)
+
+    unshare.click(stop, image_id, thanks, queue=False, api_visibility="private")
 
     def save(picked: float, request: gr.Request) -> tuple:
         path = profile.download(picked, "PNG", request)

@@ -9,6 +9,7 @@ gradio_client, curl) are not from a web page and pass.
 from __future__ import annotations
 
 import logging
+import re
 from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -19,6 +20,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.responses import FileResponse, PlainTextResponse
 
 from neurocanvas.config import LOCAL_HOSTS, Settings
+from neurocanvas.ui.throttle import LoginThrottle
 
 log = logging.getLogger(__name__)
 
@@ -82,8 +84,10 @@ def middleware(settings: Settings, access, shares) -> list[Middleware]:
     """For Gradio's launch(app_kwargs={"middleware": ...}): they run, in this order, before any route."""
     return [Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts(settings)),
             Middleware(OriginGuard, allowed_origins=settings.allowed_origins),
+            Middleware(LoginThrottle),
             Middleware(FileGuard, images_dir=settings.images_dir, access=access, shares=shares,
-                       login=bool(settings.auth))]
+                       login=bool(settings.auth)),
+            Middleware(SignedOutPages, login=bool(settings.auth))]
 
 
 class FileGuard:
@@ -123,11 +127,54 @@ class FileGuard:
             await PlainTextResponse("Log in to this studio to open shared images.", status_code=401)(scope, receive, send)
             return
         found = await run_in_threadpool(self.access.shared, image_id)
-        if found is None or not self.shares.valid(image_id, found[1], signature):
-            await PlainTextResponse("Not found: the link is wrong, or the image was deleted.", status_code=404)(
+        if found is None or not self.shares.valid(image_id, found[1], found[2], signature):
+            await PlainTextResponse("Not found: the link is wrong, or the image is no longer shared.", status_code=404)(
                 scope, receive, send)
             return
         await FileResponse(self.images_dir / found[0], media_type="image/png")(scope, receive, send)
+
+
+class SignedOutPages:
+    """Pure ASGI: behind a login, a visitor who has not logged in sees the login page and nothing of the studio.
+
+    Gradio embeds the whole API description (endpoint names, dropdown choices such as the installed model ids)
+    in every page it serves, the login page included, and FastAPI's /openapi.json lists every route; both are
+    kept for logged-in users."""
+
+    API_INFO = re.compile(rb"window\.gradio_api_info = .*?;</script>", re.S)
+    EMPTY = b'window.gradio_api_info = {"named_endpoints": {}, "unnamed_endpoints": {}};</script>'
+
+    def __init__(self, app, login: bool) -> None:
+        self.app, self.login = app, login
+
+    async def __call__(self, scope, receive, send) -> None:
+        if not self.login or scope["type"] != "http" or scope.get("method") != "GET" or _user(scope) is not None:
+            await self.app(scope, receive, send)
+            return
+        if scope.get("path") in ("/openapi.json", "/docs", "/redoc"):
+            await PlainTextResponse("Log in first.", status_code=401)(scope, receive, send)
+            return
+        start: dict = {}
+        body = bytearray()
+
+        async def rewrite(message) -> None:
+            if message["type"] == "http.response.start":
+                start.update(message)
+                if b"text/html" not in dict(message.get("headers", [])).get(b"content-type", b""):
+                    start["pass"] = True
+                    await send(message)
+                return
+            if start.get("pass"):
+                await send(message)
+                return
+            body.extend(message.get("body", b""))
+            if not message.get("more_body", False):
+                page = self.API_INFO.sub(self.EMPTY, bytes(body))
+                headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+                await send({**start, "headers": headers + [(b"content-length", str(len(page)).encode())]})
+                await send({"type": "http.response.body", "body": page, "more_body": False})
+
+        await self.app(scope, receive, rewrite)
 
 
 def _user(scope) -> str | None:

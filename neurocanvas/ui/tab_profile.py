@@ -47,6 +47,7 @@ def build(demo: gr.Blocks, profile: ProfileHandler, models: ModelsHandler, prefs
             profile.details, image_id, details, queue=False)
         gr.api(profile.details, api_name="image_details")
         gr.api(prefs.feedback, api_name="feedback")
+        gr.api(prefs.stop_sharing, api_name="stop_sharing")
         download.click(profile.download, [image_id, fmt], file, api_name="download_image", queue=False).success(
             feedback_bar.reaction(prefs, "download"), image_id, thanks, queue=False)
         delete.click(profile.delete, image_id, [thanks, last_deleted], api_name="delete_image", queue=False)

@@ -1,7 +1,5 @@
 """Style transfer quality with the real EfficientNet-lite0 weights (they ship in a package) and pure checks."""
 import io
-import struct
-import zlib
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +21,7 @@ from neurocanvas.engines.style_transfer import (
     load_image,
     resize_long_side,
 )
+from tests.uploads import huge_png_header, png_bytes
 
 STYLES = Path(__file__).resolve().parents[3] / "shared" / "styles"
 
@@ -150,22 +149,6 @@ def test_bad_requests(change, message):
         check_inputs(Request(**{**base, **change}))
 
 
-def png_bytes(image, **kwargs):
-    buffer = io.BytesIO()
-    image.save(buffer, format=kwargs.pop("format", "PNG"), **kwargs)
-    return buffer.getvalue()
-
-
-def huge_png_header(width, height) -> bytes:
-    """A valid PNG signature and IHDR claiming a huge image: what a decompression bomb looks like to a reader."""
-    data = bytearray(png_bytes(Image.new("L", (1, 1))))
-    ihdr = bytearray(data[16:29])
-    ihdr[0:8] = struct.pack(">II", width, height)
-    data[16:29] = ihdr
-    data[29:33] = struct.pack(">I", zlib.crc32(bytes(data[12:29])) & 0xFFFFFFFF)
-    return bytes(data)
-
-
 @pytest.mark.parametrize("payload, message", [
     (b"this is not an image", "not a readable image"),
     (png_bytes(Image.new("RGB", (64, 64)), format="JPEG")[:200], "not a readable image"),
@@ -183,6 +166,16 @@ def test_every_colour_mode_becomes_rgb(mode):
     image = Image.new(mode, (40, 20))
     fmt = "TIFF" if mode in ("CMYK", "I;16") else "PNG"
     assert load_image(io.BytesIO(png_bytes(image, format=fmt))).mode == "RGB"
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "TIFF"])
+def test_a_16_bit_grayscale_photo_keeps_its_tones(fmt):
+    """A 16-bit ramp must come out as the same ramp in 8 bits, not clipped to white."""
+    ramp = np.tile(np.linspace(0, 65535, 64).astype(np.uint16), (32, 1))
+    loaded = np.asarray(load_image(io.BytesIO(png_bytes(Image.fromarray(ramp), format=fmt))))
+    assert loaded.shape == (32, 64, 3)
+    assert loaded[0, 0, 0] == 0 and loaded[0, -1, 0] == 255 and abs(int(loaded[0, 32, 0]) - 132) <= 2
+    assert np.all(np.diff(loaded[0, :, 0].astype(int)) >= 0)
 
 
 def test_exif_orientation_is_respected():

@@ -163,7 +163,7 @@ def test_gallery_pages_stay_indexed_at_ten_thousand_images(sqlite_repo):
     assert "image_gallery" in plan  # the migration-2 index serves filter and order
 
 
-def test_a_schema_2_database_gains_the_job_columns(tmp_path):
+def test_a_schema_2_database_gains_the_job_columns_and_the_share_key(tmp_path):
     from neurocanvas.store.tables import SchemaVersion
 
     url = f"sqlite:///{tmp_path / 'db.sqlite'}"
@@ -171,13 +171,15 @@ def test_a_schema_2_database_gains_the_job_columns(tmp_path):
     kept = repo.create_generation(None, "text_to_image", prompt="before the upgrade")
     for column in ("task_id", "attempt", "priority", "estimate_s", "started_at", "history"):
         repo.db.execute_sql(f'ALTER TABLE "generation" DROP COLUMN "{column}"')
-    SchemaVersion.delete().where(SchemaVersion.version == 3).execute()
+    repo.db.execute_sql('ALTER TABLE "image" DROP COLUMN "share_key"')
+    SchemaVersion.delete().where(SchemaVersion.version >= 3).execute()
     repo.db.close()
 
     repo = open_store(url, tmp_path / "images")
     assert current_version(repo.db) == SCHEMA_VERSION
     row = Generation.get_by_id(kept.id)
     assert row.prompt == "before the upgrade" and row.attempt == 0 and row.history == "[]"
+    assert repo.save_image(None, None, red(), {"prompt": "after"}).share_key is None
     repo.db.close()
 
 

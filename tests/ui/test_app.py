@@ -116,3 +116,45 @@ def test_huge_ids_through_the_client_are_refused_plainly(app, endpoint, args):
         client.predict(*args, api_name=endpoint)
     assert "Overflow" not in str(error.value) and "Something went wrong" not in str(error.value)
     assert "No " in str(error.value) or "number" in str(error.value)
+
+
+def test_a_user_error_is_one_log_line_and_a_fault_a_reference(app, caplog, capfd, monkeypatch):
+    """Issue 14: every handled user error logged a traceback of about 60 lines, and faults named their class."""
+    import logging
+
+    from neurocanvas.engines.prompt_analysis import PromptAnalyzer
+
+    demo, client = app
+    with caplog.at_level(logging.INFO, logger="neurocanvas"):
+        with pytest.raises(Exception, match="empty"):
+            client.predict("   ", api_name="/analyze_prompt")
+        with pytest.raises(Exception, match="whole number"):
+            client.predict(0.5, api_name="/image_details")
+    refused = [r for r in caplog.records if r.getMessage().startswith("refused:")]
+    assert len(refused) == 2 and all(r.exc_info is None for r in refused)
+    assert "Traceback" not in capfd.readouterr().err
+
+    def broken(self, prompt):
+        raise KeyError("cache")
+
+    monkeypatch.setattr(PromptAnalyzer, "analyze", broken)
+    with pytest.raises(Exception) as error:
+        client.predict("a lighthouse", api_name="/analyze_prompt")
+    reference = str(error.value).split("reference ")[1][:8]
+    assert "KeyError" not in str(error.value) and "on the studio's side" in str(error.value)
+    logged = [r for r in caplog.records if reference in r.getMessage()]
+    assert len(logged) == 1 and logged[0].exc_info is not None  # the fault's traceback, under its reference
+
+
+@pytest.mark.parametrize("fault", [lambda: int("abc"), lambda: int(float("nan")), lambda: int(float("inf")),
+                                   lambda: float("1,5")])
+def test_python_s_own_conversion_messages_are_not_shown(fault):
+    """The client cannot even send NaN (it is not JSON); a handler's own int()/float() of odd text still must not
+    show Python's wording."""
+    import gradio as gr
+
+    from neurocanvas.handlers.common import user_errors
+
+    with pytest.raises(gr.Error, match="not a number this form can use"):
+        with user_errors():
+            fault()

@@ -211,3 +211,25 @@ def test_saved_default_model_opens_text_to_image(page):
     page.get_by_role("tab", name="Text to image").click()
     page.locator("#t2i-model-status").get_by_text("SD-Turbo (default)").wait_for(timeout=15_000)
     assert "not downloaded" in page.locator("#t2i-model-status").inner_text()
+
+
+def test_logging_in_through_the_login_page_opens_the_studio(ctx, browser):
+    """The login page is served without the studio's API description (ui/guard.py); logging in must still work."""
+    import dataclasses
+
+    from neurocanvas.ui.app import build_app, launch
+
+    ctx.settings = dataclasses.replace(ctx.settings, auth=(("alice", "pw-a"),))
+    demo = launch(build_app(ctx), ctx, prevent_thread_lock=True, _frontend=False)
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(demo.local_url)
+        page.get_by_label("username").fill("alice")
+        page.get_by_label("password").fill("pw-a")
+        page.get_by_role("button", name="Login").click()
+        page.get_by_role("tab", name="Prompt lab").wait_for(timeout=30_000)
+        assert "analyze_prompt" in page.evaluate("JSON.stringify(window.gradio_api_info)")
+    finally:
+        context.close()
+        demo.close()

@@ -54,7 +54,7 @@ def test_a_png_without_a_row_is_never_served(two_users):
 def test_share_links_open_for_the_studio_s_users_and_end_with_the_image(two_users):
     ctx, users = two_users
     image = ctx.repo.save_image("alice", None, Image.new("RGB", (8, 8), "red"), {"prompt": "x"})
-    link = ctx.shares.link(image.id, image.sha256)
+    link = ctx.shares.link(image.id, image.sha256, ctx.files.start_sharing("alice", image.id).share_key)
     assert str(image.id) in link and ctx.repo.image_path(image).name not in link  # not the file's own name
     answer = users["bob"].get(link)
     assert answer.status_code == 200 and answer.content[:4] == b"\x89PNG"
@@ -64,3 +64,39 @@ def test_share_links_open_for_the_studio_s_users_and_end_with_the_image(two_user
     assert users["bob"].get(link.replace(f"/{image.id}/", f"/{other.id}/")).status_code == 404  # not transferable
     ctx.repo.delete_image("alice", image.id)
     assert users["bob"].get(link).status_code == 404
+
+
+def test_share_then_stop_sharing_through_the_client(two_users):
+    """Issue 14: a share link lived as long as the image; "stop sharing" ends it, and a new share is a new link."""
+    import re
+
+    from gradio_client import Client
+
+    ctx, users = two_users
+    image = ctx.repo.save_image("alice", None, Image.new("RGB", (8, 8), "red"), {"prompt": "x"})
+    alice = Client(str(users["alice"].base_url), auth=("alice", "pw-a"), verbose=False)
+
+    def share() -> str:
+        return re.search(r"Link \(copied\): (\S+)", alice.predict(image.id, "share", 0, api_name="/feedback")).group(1)
+
+    first = share()
+    assert share() == first  # sharing twice is one link
+    assert users["bob"].get(first).status_code == 200
+    assert "no longer shared" in alice.predict(image.id, api_name="/stop_sharing")
+    assert users["bob"].get(first).status_code == 404 and users["alice"].get(first).status_code == 404
+    assert "was not shared" in alice.predict(image.id, api_name="/stop_sharing")
+    with pytest.raises(Exception, match="No image"):
+        Client(str(users["bob"].base_url), auth=("bob", "pw-b"), verbose=False).predict(image.id,
+                                                                                        api_name="/stop_sharing")
+    second = share()
+    assert second != first and users["bob"].get(second).status_code == 200 and users["bob"].get(first).status_code == 404
+
+
+def test_a_visitor_who_has_not_logged_in_learns_nothing_of_the_studio(two_users):
+    """Issue 14: the login page embedded the whole API (with the installed model ids), and /openapi.json answered."""
+    ctx, users = two_users
+    page = users["nobody"].get("/")
+    assert page.status_code == 200 and "window.gradio_api_info" in page.text  # the login page itself still loads
+    assert "analyze_prompt" not in page.text and "tiny-sd" not in page.text
+    assert users["nobody"].get("/openapi.json").status_code == 401
+    assert "analyze_prompt" in users["alice"].get("/").text and users["alice"].get("/openapi.json").status_code == 200

@@ -149,6 +149,8 @@ def test_prompts_liked_by_similar_users_are_recommended(ctx, app):
     similar = client.predict(api_name="/recommend")["from_similar_users"]
     assert [s["text"] for s in similar if "shared" in s["reason"]] == [private]
     assert "a pastel meadow" not in str(similar)  # the user with the opposite taste is not a neighbour
+    ctx.files.stop_sharing("twin", shared.id)  # no longer shared: no longer shown
+    assert private not in str(client.predict(api_name="/recommend")["from_similar_users"])
 
 
 def test_the_style_tab_suggests_a_style_chosen_for_you(ctx, app):

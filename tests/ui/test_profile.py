@@ -49,6 +49,45 @@ def test_delete_and_undo(ctx, app):
     assert show(client) == [image.id]
 
 
+def test_after_the_undo_window_a_deleted_image_is_gone_for_good(ctx, app):
+    import datetime as dt
+
+    from neurocanvas.store.tables import Image as ImageRow, now
+
+    demo, client = app
+    image = add(ctx, "tiny-sd")
+    client.predict(image.id, api_name="/delete_image")
+    hours = ctx.settings.keep_deleted_hours
+    ImageRow.update(deleted_at=now() - dt.timedelta(hours=hours + 1)).where(ImageRow.id == image.id).execute()
+    stale = ctx.settings.tmp_dir / "0123abcd" / "upload.png"
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"x")
+    assert ctx.housekeeper.run_once() == {"purged": 1, "temp_removed": 0}  # the upload is new: it stays
+    assert not ctx.repo.image_path(image).exists() and stale.exists()
+    with pytest.raises(Exception, match="undo window"):
+        client.predict(api_name="/restore_image")
+    assert show(client) == []
+
+
+def test_the_studio_housekeeps_from_its_start(ctx):
+    import os
+    import time
+
+    from tests.conftest import wait_until
+    from neurocanvas.ui.app import build_app, launch
+
+    stale = ctx.settings.tmp_dir / "0123abcd" / "upload.png"
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"x")
+    past = time.time() - ctx.settings.temp_max_age_hours * 3600 - 60
+    os.utime(stale, (past, past))
+    demo = launch(build_app(ctx), ctx, prevent_thread_lock=True, _frontend=False)
+    try:
+        assert wait_until(lambda: not stale.exists(), timeout=10)
+    finally:
+        demo.close()
+
+
 def test_download_in_three_formats_counts_as_a_download(ctx, app):
     demo, client = app
     image = add(ctx, "tiny-sd")

@@ -9,6 +9,7 @@ from PIL import Image, PngImagePlugin
 from neurocanvas.store.images import read_png_meta
 from neurocanvas.store.tables import Generation, Image as ImageRow
 from tests.conftest import wait_until
+from tests.uploads import huge_png_header
 
 FORM = dict(prompt="a fox, art", negative="blurry", model="tiny-sd", steps=2, guidance=0.0, width=64, height=64,
             seed=42, batch=1, scheduler="default", tiny_vae=True)
@@ -84,6 +85,41 @@ def test_a1111_png_fills_the_form(tmp_path, app):
     fields = client.predict(handle_file(str(path)), api_name="/read_png_settings")
     assert fields[0] == "a castle" and fields[1] == "fog" and fields[3] == 4 and fields[4] == 2.5
     assert (fields[5], fields[6], fields[7]) == (64, 128, 99)
+
+
+def _settings_png(path, text: str, huge: bool = False):
+    info = PngImagePlugin.PngInfo()
+    info.add_text("neurocanvas", text)
+    path.write_bytes(huge_png_header(20000, 20000, pnginfo=info)) if huge else Image.new("RGB", (8, 8)).save(path, pnginfo=info)
+    return str(path)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("42", "carries no generation settings"),
+    ("[1, 2, 3]", "carries no generation settings"),
+    ('{"seed": "x"}', "carries no generation settings"),
+    ("{not json", "not a readable PNG"),
+])
+def test_a_png_with_unusable_settings_is_refused_clearly(tmp_path, app, text, message):
+    demo, client = app
+    with pytest.raises(Exception, match=message) as error:
+        client.predict(handle_file(_settings_png(tmp_path / "odd.png", text)), api_name="/read_png_settings")
+    assert "Error" not in str(error.value).replace("AppError", "") and "/" not in str(error.value)
+
+
+def test_out_of_range_png_settings_are_left_out_and_named(tmp_path, app):
+    demo, client = app
+    text = '{"prompt": "a lake", "seed": 1e300, "num_inference_steps": 3, "width": 4096, "guidance_scale": NaN}'
+    fields = client.predict(handle_file(_settings_png(tmp_path / "odd.png", text)), api_name="/read_png_settings")
+    assert fields[0] == "a lake" and fields[3] == 3
+    assert "seed" in fields[-1] and "width" in fields[-1] and "guidance_scale" in fields[-1]
+
+
+def test_a_png_claiming_a_huge_size_is_refused(tmp_path, app):
+    demo, client = app
+    with pytest.raises(Exception, match="too large to open safely"):
+        client.predict(handle_file(_settings_png(tmp_path / "bomb.png", '{"seed": 1}', huge=True)),
+                       api_name="/read_png_settings")
 
 
 @pytest.mark.parametrize("change, message", [
