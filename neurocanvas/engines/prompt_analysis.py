@@ -21,6 +21,7 @@ Sentiment = Callable[[str], dict]
 
 CATEGORIES = ("style", "mood", "colour", "lighting", "texture", "composition")
 MAX_CHARS = 2000  # analysed text; longer prompts are cut with a note (image encoders read ~77 tokens anyway)
+MAX_PROMPT_CHARS = 10_000  # the studio's limit on any prompt: longer text is refused, not cut
 WORD_SIMILARITY = 0.64  # an unknown word joins a category when this close to one of its terms (see the closing note)
 WORD_CACHE_SIZE = 20_000  # embeddings of words the lexicon lacks, kept between calls
 CONCEPT_MIN = 0.20  # concept scores below this are not reported
@@ -77,6 +78,8 @@ def clean(prompt: str) -> tuple[str, list[str]]:
     text = re.sub(r"\s+", " ", text)
     if not text:
         raise PromptError("The prompt is empty: type what you want to see.")
+    if len(text) > MAX_PROMPT_CHARS:
+        raise PromptError(f"Prompts are limited to {MAX_PROMPT_CHARS:,} characters; this one has {len(text):,}.")
     notes = []
     if len(text) > MAX_CHARS:
         notes.append(f"The prompt has {len(text):,} characters; the first {MAX_CHARS:,} were analysed.")

@@ -46,7 +46,7 @@ def load_image(source: Any, what: str = "image") -> Image.Image:
     except InvalidImage:
         raise
     except (OSError, ValueError, SyntaxError) as exc:
-        raise InvalidImage(f"The {what} is not a readable image file ({type(exc).__name__}).") from exc
+        raise InvalidImage(f"The {what} is not a readable image file (damaged, cut short or not an image).") from exc
     finally:
         Image.MAX_IMAGE_PIXELS = previous
     if min(image.size) < MIN_SIDE:

@@ -15,13 +15,14 @@ from typing import Any, Callable
 import numpy as np
 from PIL import Image
 
+from neurocanvas.engines.prompt_analysis import MAX_PROMPT_CHARS  # one limit for every prompt in the studio
+
 MAX_STEPS = 100
 MAX_BATCH = 8
 MAX_SIZE = 1024
 MIN_SIZE = 64
 MAX_SEED = 2**32 - 1
 MAX_GUIDANCE = 30.0
-MAX_PROMPT_CHARS = 10_000
 
 # Linear map from SD 1.x/2.x latents to RGB: a preview for a few microseconds instead of a VAE decode.
 LATENT_RGB = np.array([[0.3512, 0.2297, 0.3227], [0.3250, 0.4974, 0.2350],

@@ -7,13 +7,14 @@ from neurocanvas.handlers.preferences import PreferencesHandler
 from neurocanvas.handlers.profile import ProfileHandler
 from neurocanvas.handlers.style_transfer import NONE, QUICK, StyleTransferHandler
 from neurocanvas.ui import feedback_bar
+from neurocanvas.ui.photo_upload import PhotoUpload
 
 
 def build(demo: gr.Blocks, style: StyleTransferHandler, prefs: PreferencesHandler, profile: ProfileHandler, heavy: str,
           heavy_limit: int) -> None:
     with gr.Row():
         with gr.Column(scale=2):
-            content = gr.Image(label="Your photo", type="filepath", sources=["upload", "clipboard"], height=260,
+            content = PhotoUpload(label="Your photo", type="filepath", sources=["upload", "clipboard"], height=260,
                                elem_id="style-content")
             with gr.Row():
                 preset_a = gr.Dropdown(style.preset_choices(), value="starry-night", label="Style", scale=3)
@@ -23,7 +24,7 @@ def build(demo: gr.Blocks, style: StyleTransferHandler, prefs: PreferencesHandle
                 preset_b = gr.Dropdown(style.preset_choices(), value=NONE, label="Mix with", scale=3)
                 weight_b = gr.Slider(0, 1, value=0.5, step=0.05, label="Weight", scale=1)
             with gr.Row():
-                own = gr.Image(label="Or your own style image", type="filepath", height=120, scale=3)
+                own = PhotoUpload(label="Your own style image", type="filepath", height=120, scale=3)
                 own_weight = gr.Slider(0, 1, value=1.0, step=0.05, label="Weight", scale=1)
             with gr.Row():
                 strength = gr.Slider(0.1, 5, value=1.0, step=0.1, label="Strength")

@@ -75,8 +75,13 @@ def test_empty_prompts_are_refused(analyzer, prompt):
 
 
 def test_very_long_prompt_is_bounded_with_a_note(analyzer):
-    a = analyzer.analyze("a red fox in the snow, " * 500)
+    a = analyzer.analyze("a red fox in the snow, " * 400)  # 9,200 characters: within the studio's limit
     assert len(a.prompt) == MAX_CHARS and "first 2,000 were analysed" in a.notes[0]
+
+
+def test_a_prompt_over_the_studio_limit_is_refused(analyzer):
+    with pytest.raises(PromptError, match="limited to 10,000 characters; this one has 10,001"):
+        analyzer.analyze("x" * 10_001)
 
 
 @pytest.mark.parametrize("prompt, note", [
