@@ -41,7 +41,13 @@ def _m4_share_keys(db: pw.Database) -> None:
                                                          tables.Image._meta.fields["share_key"]))
 
 
-MIGRATIONS: list[Callable[[pw.Database], None]] = [_m1_initial, _m2_gallery_index, _m3_job_lifecycle, _m4_share_keys]
+def _m5_flags(db: pw.Database) -> None:
+    """Users report shared images; the owner's admin tab settles the reports."""
+    db.create_tables([tables.Flag])  # IF NOT EXISTS: a fresh database made it in _m1
+
+
+MIGRATIONS: list[Callable[[pw.Database], None]] = [_m1_initial, _m2_gallery_index, _m3_job_lifecycle, _m4_share_keys,
+                                                   _m5_flags]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -142,4 +142,24 @@ class Event(Base):
     created_at = pw.DateTimeField(default=now, index=True)
 
 
-ALL_TABLES = [SchemaVersion, User, Prompt, Generation, Image, Feedback, Conversation, Message, ArmStat, Rating, Event]
+FLAG_REASONS = ("explicit", "violent", "hateful", "copyright", "spam", "other")
+FLAG_STATUSES = ("open", "dismissed", "unshared")
+
+
+class Flag(Base):
+    """A user's report on someone else's shared image, for the studio's owner to settle (dismiss or unshare)."""
+    image = pw.ForeignKeyField(Image, backref="flags", on_delete="CASCADE")
+    reporter = pw.ForeignKeyField(User, backref="flags", on_delete="CASCADE")
+    reason = pw.CharField(max_length=16)
+    note = pw.TextField(default="")
+    status = pw.CharField(max_length=16, default="open", index=True)
+    created_at = pw.DateTimeField(default=now)
+    settled_at = pw.DateTimeField(null=True)
+    settled_by = pw.CharField(max_length=128, default="")
+
+    class Meta:
+        indexes = ((("image", "reporter"), True),)  # one report per image and reporter
+
+
+ALL_TABLES = [SchemaVersion, User, Prompt, Generation, Image, Feedback, Conversation, Message, ArmStat, Rating, Event,
+              Flag]

@@ -7,6 +7,7 @@ import threading
 import gradio as gr
 
 from neurocanvas.context import AppContext
+from neurocanvas.handlers.admin import AdminHandler
 from neurocanvas.handlers.auto import AutoHandler
 from neurocanvas.handlers.compare import CompareHandler
 from neurocanvas.handlers.director import DirectorHandler
@@ -22,6 +23,7 @@ from neurocanvas.handlers.style_transfer import StyleTransferHandler
 from neurocanvas.ui import (
     guard,
     jobs_panel,
+    tab_admin,
     tab_compare,
     tab_director,
     tab_status,
@@ -69,6 +71,7 @@ def build_app(ctx: AppContext, warmup: bool = False) -> gr.Blocks:
     compare = CompareHandler(ctx, preferences)
     auto = AutoHandler(ctx, t2i, prompt_lab, preferences, compare)  # offers "Auto" in Text to image
     style = StyleTransferHandler(ctx)
+    admin = AdminHandler(ctx)
     if warmup:
         threading.Thread(target=_quietly, args=(prompt_lab.analyzer,), daemon=True, name="warmup").start()
     with gr.Blocks(title="NeuroCanvas", analytics_enabled=False) as demo:
@@ -92,6 +95,10 @@ def build_app(ctx: AppContext, warmup: bool = False) -> gr.Blocks:
                 tab_director.build(demo, director, tabs, t2i_prompt)
             with gr.Tab("Profile", id="profile"):
                 tab_profile.build(demo, profile, models, preferences, SettingsHandler(ctx, t2i, style))
+                with gr.Tab("Report"):
+                    tab_admin.build_report(admin)
+            with gr.Tab("Admin", id="admin", visible=False) as admin_tab:  # shown on load to the owner alone
+                tab_admin.build(demo, admin, admin_tab)
     return demo
 
 

@@ -163,7 +163,7 @@ def test_gallery_pages_stay_indexed_at_ten_thousand_images(sqlite_repo):
     assert "image_gallery" in plan  # the migration-2 index serves filter and order
 
 
-def test_a_schema_2_database_gains_the_job_columns_and_the_share_key(tmp_path):
+def test_a_schema_2_database_gains_the_job_columns_the_share_key_and_reports(tmp_path):
     from neurocanvas.store.tables import SchemaVersion
 
     url = f"sqlite:///{tmp_path / 'db.sqlite'}"
@@ -172,6 +172,7 @@ def test_a_schema_2_database_gains_the_job_columns_and_the_share_key(tmp_path):
     for column in ("task_id", "attempt", "priority", "estimate_s", "started_at", "history"):
         repo.db.execute_sql(f'ALTER TABLE "generation" DROP COLUMN "{column}"')
     repo.db.execute_sql('ALTER TABLE "image" DROP COLUMN "share_key"')
+    repo.db.execute_sql('DROP TABLE "flag"')
     SchemaVersion.delete().where(SchemaVersion.version >= 3).execute()
     repo.db.close()
 
@@ -180,6 +181,7 @@ def test_a_schema_2_database_gains_the_job_columns_and_the_share_key(tmp_path):
     row = Generation.get_by_id(kept.id)
     assert row.prompt == "before the upgrade" and row.attempt == 0 and row.history == "[]"
     assert repo.save_image(None, None, red(), {"prompt": "after"}).share_key is None
+    assert repo.db.table_exists("flag")
     repo.db.close()
 
 

@@ -143,6 +143,11 @@ def corpus(files: dict) -> list[tuple[str, str, tuple]]:
         ("zero threads", "/studio_settings", (0, 4)),
         ("a million threads", "/studio_settings", (10**6, 4)),
         ("negative memory", "/studio_settings", (1, -1)),
+        ("report a link of no image", "/report_shared", ("/nc/share/1/00000000.png", "spam", "")),
+        ("report a file path", "/report_shared", ("/gradio_api/file=/etc/passwd", "spam", "")),
+        ("settle report 0", "/settle_report", (0, "dismiss")),
+        ("settle report 2**63", "/settle_report", (BIG, "dismiss")),
+        ("settle a report that is not there", "/settle_report", (987654, "dismiss")),
         ("cancel job 0", "/cancel_job", (0,)),
         ("cancel job 2**64", "/cancel_job", (2**64,)),
     ]

@@ -214,22 +214,43 @@ def test_saved_default_model_opens_text_to_image(page):
 
 
 def test_logging_in_through_the_login_page_opens_the_studio(ctx, browser):
-    """The login page is served without the studio's API description (ui/guard.py); logging in must still work."""
+    """The login page is served without the studio's API description (ui/guard.py); logging in must still work.
+
+    The owner (the first login) also gets the Admin tab with everyone's usage; another user never sees it."""
     import dataclasses
 
     from neurocanvas.ui.app import build_app, launch
 
-    ctx.settings = dataclasses.replace(ctx.settings, auth=(("alice", "pw-a"),))
+    ctx.settings = dataclasses.replace(ctx.settings, auth=(("alice", "pw-a"), ("bob", "pw-b")))
     demo = launch(build_app(ctx), ctx, prevent_thread_lock=True, _frontend=False)
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    try:
+
+    def log_in(name: str, password: str):
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
         page = context.new_page()
         page.goto(demo.local_url)
-        page.get_by_label("username").fill("alice")
-        page.get_by_label("password").fill("pw-a")
+        page.get_by_label("username").fill(name)
+        page.get_by_label("password").fill(password)
         page.get_by_role("button", name="Login").click()
         page.get_by_role("tab", name="Prompt lab").wait_for(timeout=30_000)
+        return context, page
+
+    try:
+        context, page = log_in("alice", "pw-a")
         assert "analyze_prompt" in page.evaluate("JSON.stringify(window.gradio_api_info)")
-    finally:
+        page.get_by_role("tab", name="Admin").click()
+        page.locator("#admin-system").get_by_text("disk_free_mb").wait_for(timeout=15_000)
+        page.wait_for_function("document.querySelector('#admin-users').innerText.includes('alice')", timeout=15_000)
         context.close()
+        from PIL import Image
+
+        image = ctx.files.start_sharing("alice", ctx.repo.save_image("alice", None, Image.new("RGB", (8, 8)), {}).id)
+        context, page = log_in("bob", "pw-b")
+        page.get_by_role("tab", name="Profile").click()
+        page.get_by_role("tab", name="Report").click()
+        page.locator("#report-link").get_by_role("textbox").fill(ctx.shares.link(image.id, image.sha256, image.share_key))
+        page.get_by_role("button", name="Report", exact=True).click()
+        page.locator("#report-answer").get_by_text(f"image #{image.id} is reported (other)").wait_for(timeout=15_000)
+        assert page.get_by_role("tab", name="Admin").count() == 0  # shown on load to the owner only
+        context.close()
+    finally:
         demo.close()
