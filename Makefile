@@ -53,6 +53,7 @@ bench: install-test
 load-test: install-test
 	$(PY) -m bench.load_test $(ARGS)
 	$(PY) -m bench.load_test --mixed --clients 20 --duration 60
+	$(PY) -m bench.load_test --mixed --clients 20 --duration 60 --no-worker-process
 
 models: install
 	$(PY) -m neurocanvas pull --defaults

@@ -5,18 +5,28 @@
 
 The burst checks that every job ends done or cancelled (none lost or stuck), that each waiting job's
 reported queue position never goes up, and that the images on disk match the finished jobs. The mixed run
-has each client loop light calls (profile, gallery, prompt analysis, recommendations) with a tiny render
-every few calls, and reports light-call latency (p50/p95) and every error. Exits 1 on a failure.
+starts the studio in its own process (`--worker-process`: its jobs in a niced worker process beside it) and
+has each client loop light calls (profile, gallery, prompt analysis, recommendations) through the REST API,
+with a think time and one tiny render at a time every few calls; it reports light-call latency (p50/p95)
+while renders run, and every error. Exits 1 on a failure.
 """
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 import re
+import signal
+import sqlite3
+import subprocess
 import sys
 import tempfile
 import threading
 import time
+import uuid
 from pathlib import Path
+
+import httpx
 
 import neurocanvas  # noqa: F401  (thread and environment defaults before torch)
 
@@ -48,67 +58,137 @@ def _close(ctx, demo) -> None:
     ctx.repo.db.close()
 
 
-def mixed(clients: int = 20, duration: float = 60, render_every: int = 4, workdir: Path | None = None) -> dict:
-    """Each client loops light calls for `duration` seconds, submitting a tiny render every few calls."""
+def _serve(workdir: Path, worker_process: bool) -> tuple[str, list[subprocess.Popen]]:
+    """The studio in a process of its own, as `make run` starts it, on the tiny models: its jobs in its niced
+    worker process (the default), or with `worker_process` off in its own threads. Returns (url, processes)."""
+    from neurocanvas.registry import Registry, load_catalog
+    from tests.conftest import free_port
+    from tests.fixtures import TINY_SPECS, build_all, install_tiny_models
+
+    models, built = workdir / "models", workdir / "built"
+    if not built.exists():
+        build_all(built)
+    install_tiny_models(Registry(load_catalog(), models), built)  # copied and registered as installed
+    for model_id in TINY_SPECS:  # a local catalog entry in each folder: the studio's registry adopts it at start
+        spec = dataclasses.asdict(TINY_SPECS[model_id])
+        spec["source"] = {"type": "local", "command": "python -m bench.load_test (random weights)"}
+        (models / model_id / "catalog.json").write_text(json.dumps({"models": [spec]}))
+    port = free_port()
+    common = ["--data-dir", str(workdir / "data"), "--models-dir", str(models), "--threads", "1"]
+    studio = [sys.executable, "-m", "neurocanvas", "run", *common, "--port", str(port), "--heavy-concurrency", "2",
+              "--queue-size", "64", "--max-jobs-per-user", "64"]  # every client is the one local user
+    log = open(workdir / "studio.log", "ab")
+    processes = [subprocess.Popen(studio + ([] if worker_process else ["--no-worker-process"]), stdout=log,
+                                  stderr=log)]  # the default starts its niced worker process itself
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 180
+    while time.time() < deadline:
+        try:
+            if httpx.get(url, timeout=5).status_code == 200:
+                return url, processes
+        except httpx.HTTPError:
+            time.sleep(0.5)
+    raise RuntimeError(f"the studio did not start in 180 s; see {workdir / 'studio.log'}")
+
+
+def call(http: httpx.Client, session: str, api_name: str, args: list, timeout: float = 120) -> list:
+    """One call through Gradio's REST API (POST, then read the event stream); raises on an error event."""
+    answer = http.post(f"/gradio_api/call/{api_name}", json={"data": list(args), "session_hash": session})
+    answer.raise_for_status()
+    event_id = answer.json()["event_id"]
+    with http.stream("GET", f"/gradio_api/call/{api_name}/{event_id}", timeout=timeout) as stream:
+        kind = None
+        for line in stream.iter_lines():
+            if line.startswith("event: "):
+                kind = line[7:]
+            elif line.startswith("data: ") and kind in ("complete", "error"):
+                if kind == "error":
+                    raise RuntimeError(f"{api_name}: {line[6:200]}")
+                return json.loads(line[6:])
+    raise RuntimeError(f"{api_name}: the stream ended without a result")
+
+
+def mixed(clients: int = 20, duration: float = 60, render_every: int = 8, think_s: float = 1.0,
+          worker_process: bool = True, workdir: Path | None = None) -> dict:
+    """Each client loops light calls with a think time, and keeps one tiny render going every few actions.
+
+    Clients speak Gradio's REST API, each with its own session (as a browser tab has): gradio_client polls
+    every 50 ms and cost more CPU in this process than the studio spent answering (see the closing notes)."""
+    import random
     import statistics
 
-    from gradio_client import Client
-
-    from neurocanvas.store.tables import Generation
-
-    ctx, demo = _studio(workdir, heavy_concurrency=2)  # two renders at once, as the target asks
+    workdir = Path(workdir or tempfile.mkdtemp(prefix="nc-load-"))
+    url, processes = _serve(workdir, worker_process)
     latencies: list[float] = []
     by_endpoint: dict[str, list[float]] = {}
     errors: list[str] = []
-    renders: list = []
+    renders = {"submitted": 0, "done": 0, "seconds": []}
     lock = threading.Lock()
     try:
-        Client(demo.local_url, verbose=False).predict(*LIGHT[2][1], api_name=LIGHT[2][0])  # MiniLM loaded once
+        with httpx.Client(base_url=url, timeout=60) as http:
+            call(http, uuid.uuid4().hex, LIGHT[2][0].lstrip("/"), list(LIGHT[2][1]))  # MiniLM loaded once
         end = time.perf_counter() + duration
 
+        def render(http: httpx.Client, seed: int) -> None:
+            started = time.perf_counter()
+            try:
+                call(http, uuid.uuid4().hex, "text_to_image", [*FORM[:7], seed, 1, *FORM[9:]], timeout=300)
+                with lock:
+                    renders["done"] += 1
+                    renders["seconds"].append(time.perf_counter() - started)
+            except Exception as exc:  # every error counts: the target is none
+                with lock:
+                    errors.append(f"render: {type(exc).__name__}: {str(exc)[:160]}")
+
         def client(i: int) -> None:
-            c = Client(demo.local_url, verbose=False, download_files=False)
-            n = 0
-            while time.perf_counter() < end:
-                n += 1
-                try:
-                    if n % render_every == 0:
-                        job = c.submit(*FORM[:7], i * 1000 + n, 1, *FORM[9:], api_name="/text_to_image")
+            session, n, rendering = uuid.uuid4().hex, 0, None
+            with httpx.Client(base_url=url, timeout=60) as http:
+                while time.perf_counter() < end:
+                    n += 1
+                    if n % render_every == 0 and (rendering is None or not rendering.is_alive()):
+                        rendering = threading.Thread(target=render, args=(http, i * 1000 + n))
+                        rendering.start()
                         with lock:
-                            renders.append(job)
-                        continue
+                            renders["submitted"] += 1
                     name, args = LIGHT[n % len(LIGHT)]
                     started = time.perf_counter()
-                    c.predict(*args, api_name=name)
-                    with lock:
-                        latencies.append((time.perf_counter() - started) * 1000)
-                        by_endpoint.setdefault(name, []).append(latencies[-1])
-                except Exception as exc:  # every error counts: the target is none
-                    with lock:
-                        errors.append(f"{type(exc).__name__}: {str(exc)[:120]}")
+                    try:
+                        call(http, session, name.lstrip("/"), list(args))
+                        with lock:
+                            latencies.append((time.perf_counter() - started) * 1000)
+                            by_endpoint.setdefault(name, []).append(latencies[-1])
+                    except Exception as exc:
+                        with lock:
+                            errors.append(f"{name}: {type(exc).__name__}: {str(exc)[:160]}")
+                    time.sleep(think_s * random.uniform(0.5, 1.5))
+                if rendering is not None:
+                    rendering.join(timeout=300)
 
         threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
         for t in threads:
             t.start()
         for t in threads:
             t.join()
-        for job in renders:
-            try:
-                job.result(timeout=120)
-            except Exception as exc:
-                errors.append(f"render: {type(exc).__name__}: {str(exc)[:120]}")
-        rows = list(Generation.select())
-        unfinished = [g.id for g in rows if g.status not in ("done", "failed", "cancelled", "interrupted")]
-        if unfinished:
-            errors.append(f"jobs without a final status: {unfinished}")
-        errors += [f"job {g.id} {g.status} without a reason" for g in rows if g.status == "failed" and not g.error]
-        p95 = statistics.quantiles(latencies, n=20)[-1] if len(latencies) >= 20 else max(latencies, default=0)
-        return {"clients": clients, "seconds": duration, "light_calls": len(latencies), "renders": len(rows),
-                "done": sum(g.status == "done" for g in rows), "light_p50_ms": round(statistics.median(latencies), 1),
-                "light_p95_ms": round(p95, 1), "errors": errors,
-                "p50_by_endpoint_ms": {k: round(statistics.median(v), 1) for k, v in by_endpoint.items()}}
     finally:
-        _close(ctx, demo)
+        for process in processes:
+            process.send_signal(signal.SIGINT)
+        for process in processes:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+    with sqlite3.connect(workdir / "data" / "neurocanvas.db") as db:
+        rows = db.execute("SELECT id, status, error FROM generation").fetchall()
+    errors += [f"job {i} left {status}" for i, status, _ in rows if status in ("queued", "running")]
+    errors += [f"job {i} {status} without a reason" for i, status, error in rows if status == "failed" and not error]
+    p95 = statistics.quantiles(latencies, n=20)[-1] if len(latencies) >= 20 else max(latencies, default=0)
+    return {"clients": clients, "seconds": duration, "workers": "in a niced child process" if worker_process else "in the studio's threads",
+            "light_calls": len(latencies), "renders": renders["submitted"], "done": renders["done"],
+            "render_p50_s": round(statistics.median(renders["seconds"]), 2) if renders["seconds"] else None,
+            "light_p50_ms": round(statistics.median(latencies), 1) if latencies else None,
+            "light_p95_ms": round(p95, 1), "errors": errors,
+            "p95_by_endpoint_ms": {k: round(statistics.quantiles(v, n=20)[-1] if len(v) >= 20 else max(v), 1)
+                                   for k, v in sorted(by_endpoint.items())}}
 
 
 def run(clients: int = 10, cancel: int = 2, workdir: Path | None = None) -> dict:
@@ -173,12 +253,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cancel", type=int, default=2)
     parser.add_argument("--mixed", action="store_true", help="light calls while tiny renders run")
     parser.add_argument("--duration", type=float, default=60)
+    parser.add_argument("--worker-process", action=argparse.BooleanOptionalAction, default=True,
+                        help="the studio's default, its jobs in a niced child process (--no-worker-process: its threads)")
     args = parser.parse_args(argv)
     if args.mixed:
-        summary = mixed(args.clients, args.duration)
-        print(f"{summary['clients']} clients for {summary['seconds']:.0f} s: {summary['light_calls']} light calls, "
-              f"p50 {summary['light_p50_ms']} ms, p95 {summary['light_p95_ms']} ms; {summary['renders']} renders, "
-              f"{summary['done']} done; {len(summary['errors'])} errors; p50 by endpoint {summary['p50_by_endpoint_ms']}")
+        summary = mixed(args.clients, args.duration, worker_process=args.worker_process)
+        print(f"{summary['clients']} clients for {summary['seconds']:.0f} s, workers {summary['workers']}: "
+              f"{summary['light_calls']} light calls, p50 {summary['light_p50_ms']} ms, p95 {summary['light_p95_ms']} ms; "
+              f"{summary['renders']} renders, {summary['done']} done (p50 {summary['render_p50_s']} s); "
+              f"{len(summary['errors'])} errors; p95 by endpoint {summary['p95_by_endpoint_ms']}")
         for line in summary["errors"][:20]:
             print(f"FAIL: {line}")
         return 1 if summary["errors"] else 0

@@ -52,18 +52,33 @@ def _run(argv: list[str]) -> int:
     from neurocanvas.store import StoreError
     from neurocanvas.registry import RegistryError
 
+    import dataclasses
+
+    from neurocanvas.services.worker_process import WorkerProcess
+
     settings = load_settings(argv)
+    child = None
+    if settings.local_worker and settings.worker_process:  # the jobs run beside the studio, not in its threads
+        child = WorkerProcess(settings.data_dir, settings.heavy_concurrency, argv)
+        settings = dataclasses.replace(settings, local_worker=False)
     try:
         from neurocanvas.context import build_context
         from neurocanvas.ui.app import build_app, launch
 
         ctx = build_context(settings)
+        ctx.worker_process = child
         demo = build_app(ctx, warmup=True)
     except (StoreError, RegistryError) as exc:
         print(f"neurocanvas: {exc}", file=sys.stderr)
         return 1
     print(f"NeuroCanvas: http://{settings.host}:{settings.port}", flush=True)
-    launch(demo, ctx)
+    if child is not None:
+        child.start()
+    try:
+        launch(demo, ctx)
+    finally:
+        if child is not None:
+            child.stop()
     return 0
 
 
@@ -73,22 +88,35 @@ def _worker(argv: list[str]) -> int:
     import signal
     import threading
 
+    import os
+
     from neurocanvas.context import build_worker
+    from neurocanvas.services.worker_process import ControlWatch, watch_parent
 
     settings, rest = load_settings_and_rest(argv)
     parser = argparse.ArgumentParser(prog="neurocanvas worker")
     parser.add_argument("--workers", type=int, default=1, help="jobs this worker runs at once (default 1)")
+    parser.add_argument("--nice", type=int, default=0, help="lower this worker's CPU priority by N (0-19)")
+    parser.add_argument("--parent", type=int, help="exit when this process (the studio that started it) is gone")
     args = parser.parse_args(rest)
     if not 1 <= args.workers <= 16:
         raise SettingsError(f"--workers must be between 1 and 16, not {args.workers}.")
+    if not 0 <= args.nice <= 19:
+        raise SettingsError(f"--nice must be between 0 and 19, not {args.nice}.")
+    if args.nice and hasattr(os, "nice"):
+        os.nice(args.nice)
     service = build_worker(settings)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
+    if args.parent:
+        watch_parent(args.parent, stop)
+    control = ControlWatch(settings.data_dir, service.runtime.registry)
     service.start_workers(args.workers)
     where = settings.broker_url.split("@")[-1] if settings.broker_url else f"{settings.data_dir}/jobs.db"
     print(f"NeuroCanvas worker {service.worker_name}: {args.workers} job(s) at a time from {where}", flush=True)
-    stop.wait()
+    while not stop.wait(1.0):
+        control.check()
     service.stop()
     return 0
 

@@ -46,6 +46,7 @@ class Settings:
     director_url: str = ""  # an OpenAI-compatible chat server (llama.cpp server, Ollama) for the art director
     broker_url: str = ""  # empty: jobs queue in SQLite in the data folder; redis://host:port/db to scale out
     local_worker: bool = True  # the studio runs heavy_concurrency job workers itself (off: only `neurocanvas worker`s)
+    worker_process: bool = True  # ...in a niced child process (`python -m neurocanvas run`), not in its own threads
     worker_timeout_s: float = 15.0  # a running job whose worker sent no heartbeat this long is retried once
     precision: str = "auto"  # VGG features: auto = bfloat16 only where the CPU has it natively (see cpu.py)
 
@@ -186,6 +187,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--broker", dest="broker_url", help="redis://host:port/0 to share jobs with `neurocanvas worker`s")
     p.add_argument("--local-worker", action=argparse.BooleanOptionalAction, default=None,
                    help="run job workers inside the studio (default on; --no-local-worker leaves them to workers)")
+    p.add_argument("--worker-process", action=argparse.BooleanOptionalAction, default=None,
+                   help="run the studio's job workers in a niced child process (default on; off: in its threads)")
     p.add_argument("--worker-timeout", dest="worker_timeout_s", type=float,
                    help="seconds without a heartbeat before a running job is retried on another worker (default 15)")
     p.add_argument("--precision", choices=PRECISIONS,
@@ -214,6 +217,7 @@ _ENV = {  # field -> (variable, converter)
     "director_url": ("NEUROCANVAS_DIRECTOR_URL", str),
     "broker_url": ("NEUROCANVAS_BROKER_URL", str),
     "local_worker": ("NEUROCANVAS_LOCAL_WORKER", _env_bool),
+    "worker_process": ("NEUROCANVAS_WORKER_PROCESS", _env_bool),
     "worker_timeout_s": ("NEUROCANVAS_WORKER_TIMEOUT", float),
     "precision": ("NEUROCANVAS_PRECISION", str),
 }

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from typing import Any
 
 from neurocanvas.config import Settings
 from neurocanvas.registry import Registry, load_catalog
@@ -23,6 +24,7 @@ class AppContext:
     files: FileAccess
     shares: ShareLinks
     housekeeper: Housekeeper
+    worker_process: Any = None  # services.worker_process.WorkerProcess when the CLI runs the workers beside it
 
 
 def build_context(settings: Settings) -> AppContext:

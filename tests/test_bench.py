@@ -42,9 +42,13 @@ def test_load_test_ten_clients_none_lost(tmp_path):
     assert summary["max_position"] >= 5  # the jobs really queued behind one another
 
 
-def test_mixed_load_light_calls_while_renders_run(tmp_path):
+@pytest.mark.parametrize("worker_process", [False, True], ids=["workers-in-the-studio", "niced-worker-process"])
+def test_mixed_load_light_calls_while_renders_run(tmp_path, worker_process):
+    """The studio in its own process (and its worker beside it), REST clients with sessions: no call fails."""
     from bench.load_test import mixed
 
-    summary = mixed(clients=4, duration=6, workdir=tmp_path)
+    summary = mixed(clients=4, duration=6, render_every=2, think_s=0.2, worker_process=worker_process,
+                    workdir=tmp_path)
     assert summary["errors"] == []
     assert summary["light_calls"] >= 8 and summary["renders"] >= 2 and summary["done"] == summary["renders"]
+    assert set(summary["p95_by_endpoint_ms"]) == {"/profile", "/gallery", "/analyze_prompt", "/recommend"}

@@ -57,3 +57,42 @@ def test_app_py_serves_the_studio(tmp_path):
     finally:
         proc.terminate()
         proc.wait(30)
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                    found.append(int(entry.name))
+            except (OSError, IndexError, ValueError):
+                pass
+    return found
+
+
+def test_the_studio_runs_its_jobs_in_a_niced_child_that_ends_with_it(tmp_path):
+    """`make run` runs the job workers in a child process at nice 10; it goes when the studio goes, even by kill -9."""
+    import os
+    import signal
+
+    from tests.conftest import wait_until
+
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "neurocanvas", "run", "--port", str(port), "--data-dir",
+                             str(tmp_path / "d"), "--models-dir", str(tmp_path / "m")], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        assert wait_until(lambda: _children(proc.pid), timeout=90), "no worker process started"
+        worker = _children(proc.pid)[0]
+        assert "worker" in (Path("/proc") / str(worker) / "cmdline").read_bytes().decode().split("\0")
+        assert wait_until(lambda: os.getpriority(os.PRIO_PROCESS, worker) == 10, timeout=60)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+        assert wait_until(lambda: not Path(f"/proc/{worker}").exists() or
+                          (Path(f"/proc/{worker}") / "stat").read_text().rsplit(")", 1)[1].split()[0] == "Z",
+                          timeout=30), "the worker outlived its studio"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)

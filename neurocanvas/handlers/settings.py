@@ -76,6 +76,8 @@ class SettingsHandler:
                 raise ValueError(f"The memory budget must be from {MEMORY_GB[0]} to {MEMORY_GB[1]:.0f} GB, "
                                  f"not {memory_gb}.")
             unloaded = self.registry.configure(threads=int(threads), memory_budget_mb=float(memory_gb) * 1024)
+            if self.ctx.worker_process is not None:  # the jobs' own process applies them before its next job
+                self.ctx.worker_process.configure(int(threads), float(memory_gb) * 1024)
             note = f" Unloaded to fit: {', '.join(unloaded)}." if unloaded else ""
             return (f"This studio now uses {int(threads)} threads and a {float(memory_gb):g} GB memory budget until it "
                     f"restarts (`--threads {int(threads)} --memory-budget-gb {float(memory_gb):g}` keeps them).{note}")
