@@ -97,7 +97,7 @@ def build_app(ctx: AppContext, warmup: bool = False) -> gr.Blocks:
                 tab_profile.build(demo, profile, models, preferences, SettingsHandler(ctx, t2i, style))
                 with gr.Tab("Report"):
                     tab_admin.build_report(admin)
-            with gr.Tab("Admin", id="admin", visible=False) as admin_tab:  # shown on load to the owner alone
+            with gr.Tab("Admin", id="admin") as admin_tab:
                 tab_admin.build(demo, admin, admin_tab)
     return demo
 

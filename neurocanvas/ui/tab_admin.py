@@ -10,23 +10,24 @@ from neurocanvas.store.tables import FLAG_REASONS
 
 
 def build(demo: gr.Blocks, admin: AdminHandler, tab: gr.Tab) -> None:
-    gr.Markdown("Everyone's usage and the studio's health. Only the studio's owner sees this tab.")
-    refresh = gr.Button("Refresh", size="sm")
-    users = gr.Dataframe(headers=USER_COLUMNS, label="Users and their usage", interactive=False, wrap=True,
-                         elem_id="admin-users")
-    system = gr.JSON(label="System: jobs, errors, timings, disk, models in memory", elem_id="admin-system")
-    reports = gr.Dataframe(headers=FLAG_COLUMNS, label="Open reports on shared images (click one to pick it)",
-                           interactive=False, wrap=True, elem_id="admin-reports")
-    with gr.Row():
-        report_id = gr.Number(label="Report id", precision=0, scale=1, elem_id="admin-report-id")
-        action = gr.Radio(list(SETTLE_ACTIONS), value="dismiss", label="Settle it", scale=2)
-        settle = gr.Button("Settle", size="sm", scale=1)
-    settled = gr.Markdown(elem_id="admin-settled")
-    demo.load(_visible(admin), None, tab, queue=False)  # the tab starts hidden (Gradio cannot hide a shown tab)
-    for handler, output, name in ((admin.users, users, "admin_users"), (admin.dashboard, system, "admin_dashboard"),
-                                  (admin.reports, reports, "admin_reports")):
-        refresh.click(handler, None, output, queue=False, api_name=name)
-        tab.select(handler, None, output, queue=False, api_visibility="private")  # not on load: the owner's alone
+    note = gr.Markdown(elem_id="admin-note")
+    with gr.Column(visible=False) as figures:  # shown on load to the owner (showing re-renders this column only)
+        refresh = gr.Button("Refresh", size="sm")
+        users = gr.Dataframe(headers=USER_COLUMNS, label="Users and their usage", interactive=False, wrap=True,
+                             elem_id="admin-users")
+        system = gr.JSON(label="System: jobs, errors, timings, disk, models in memory", elem_id="admin-system")
+        reports = gr.Dataframe(headers=FLAG_COLUMNS, label="Open reports on shared images (click one to pick it)",
+                               interactive=False, wrap=True, elem_id="admin-reports")
+        with gr.Row():
+            report_id = gr.Number(label="Report id", precision=0, scale=1, elem_id="admin-report-id")
+            action = gr.Radio(list(SETTLE_ACTIONS), value="dismiss", label="Settle it", scale=2)
+            settle = gr.Button("Settle", size="sm", scale=1)
+        settled = gr.Markdown(elem_id="admin-settled")
+    demo.load(_for_owner(admin), None, [figures, note], queue=False)
+    tab.select(_on_open(admin), None, [users, system, reports], queue=False)
+    refresh.click(admin.users, None, users, queue=False, api_name="admin_users")
+    refresh.click(admin.dashboard, None, system, queue=False, api_name="admin_dashboard")
+    refresh.click(admin.reports, None, reports, queue=False, api_name="admin_reports")
     reports.select(_picked_report, None, report_id, queue=False)
     settle.click(admin.settle, [report_id, action], settled, queue=False, api_name="settle_report").success(
         admin.reports, None, reports, queue=False)
@@ -44,11 +45,23 @@ def build_report(admin: AdminHandler) -> None:
     send.click(admin.report, [link, reason, note], answer, queue=False, api_name="report_shared")
 
 
-def _visible(admin: AdminHandler):
-    def visible(request: gr.Request) -> gr.Tab:
-        return gr.Tab(visible=admin.is_owner(request))
+def _for_owner(admin: AdminHandler):
+    def show(request: gr.Request) -> tuple[gr.Column, str]:
+        if admin.is_owner(request):
+            return gr.Column(visible=True), "Everyone's usage and the studio's health."
+        return gr.Column(visible=False), "This tab is for the studio's owner: its figures are not shown to you."
 
-    return visible
+    return show
+
+
+def _on_open(admin: AdminHandler):
+    """Opening the tab refreshes the owner's figures; anyone else's click asks for nothing (no error toast)."""
+    def refresh(request: gr.Request) -> tuple:
+        if not admin.is_owner(request):
+            return gr.skip(), gr.skip(), gr.skip()
+        return admin.users(request), admin.dashboard(request), admin.reports(request)
+
+    return refresh
 
 
 def _picked_report(event: gr.SelectData) -> int | None:
