@@ -1,7 +1,7 @@
 """The studio's own job workers in a child process (`make run`'s default): a niced `neurocanvas worker` beside it.
 
 Renders in the studio's threads share its GIL with every web request: under 20 clients a tiny render took
-9.3 s instead of 0.7 s and light calls' p95 was 529 ms instead of 306 ms (`make load-test`). A child process
+about 9 s instead of 0.8 s, and light calls' p95 was 529-743 ms instead of 306-365 ms (`make load-test`). A child process
 at a lower priority keeps the web process responsive; it takes the same options, queue and models folder,
 and returns results through the queue as any remote worker does (the studio stays the only writer).
 
