@@ -1,8 +1,8 @@
 """The studio's own job workers in a child process (`make run`'s default): a niced `neurocanvas worker` beside it.
 
 Renders in the studio's threads share its GIL with every web request: under 20 clients a tiny render took
-about 9 s instead of 0.8 s, and light calls' p95 was 529-743 ms instead of 306-365 ms (`make load-test`). A child process
-at a lower priority keeps the web process responsive; it takes the same options, queue and models folder,
+2.4-6.7 s instead of 0.6-0.7 s, and light calls' p95 was 298-452 ms instead of 185-303 ms (`make load-test`). A child
+process at a lower priority keeps the web process responsive; it takes the same options, queue and models folder,
 and returns results through the queue as any remote worker does (the studio stays the only writer).
 
 Threads and the memory budget the owner changes while running reach the child through a small file in the
