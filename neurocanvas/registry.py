@@ -183,6 +183,8 @@ class Registry:
 
     # catalog -----------------------------------------------------------------------------------
     def spec(self, model_id: str) -> ModelSpec:
+        if model_id not in self.catalog:
+            self._add_local_models()  # trained since this registry was made (by the studio, for its worker process)
         try:
             return self.catalog[model_id]
         except KeyError:

@@ -166,3 +166,14 @@ def test_status_rows_feed_the_models_panel(registry):
     assert rows["sd-turbo"]["state"] == "not downloaded"
     assert rows["minilm"]["state"] == "installed"
     assert json.dumps(rows)  # plain data
+
+
+def test_a_model_trained_after_start_is_found_by_another_process_registry(tmp_path):
+    """The studio installs a trained model; its worker process's registry, made before, finds it on first use."""
+    from neurocanvas.registry import Registry, load_catalog
+
+    studio, worker = (Registry(load_catalog(), tmp_path / "models") for _ in range(2))
+    entry = {"id": "fast-test", "task": "fast-style", "name": "Fast test", "size_mb": 1, "ram_mb": 1, "licence": "test",
+             "source": {"command": "python -m neurocanvas train-style test"}}
+    studio.install_local(entry, lambda folder: (folder / "model.safetensors").write_bytes(b"x"))
+    assert worker.spec("fast-test").name == "Fast test" and worker.is_installed("fast-test")
