@@ -117,6 +117,10 @@ def launch(demo: gr.Blocks, ctx: AppContext, **overrides) -> gr.Blocks:
     # No max_size: Gradio counts light events in it, and a queue full of renders would refuse prompt analysis.
     # The job service bounds the heavy work itself (--queue-size, --max-jobs-per-user) with a clear message.
     demo.queue(default_concurrency_limit=LIGHT_CONCURRENCY, max_size=None)
+    # Saved images are served from the images folder itself, where the file guard checks owner and row on every
+    # fetch: Gradio would otherwise hash and copy every gallery image into its shared cache on every page, on its
+    # event loop (the gallery's p95 under load), leaving copies of private images outside the guard.
+    gr.set_static_paths([s.images_dir.resolve()])
     options = dict(server_name=s.host, server_port=s.port, share=s.share, auth=list(s.auth) or None,
                    max_file_size=f"{s.max_file_size_mb}mb", allowed_paths=[str(s.images_dir.resolve())],
                    footer_links=["api"], show_error=True, max_threads=MAX_ADMITTED + 64, theme=gr.themes.Soft(), quiet=True, head=HEAD, css=CSS,

@@ -100,3 +100,21 @@ def test_a_visitor_who_has_not_logged_in_learns_nothing_of_the_studio(two_users)
     assert "analyze_prompt" not in page.text and "tiny-sd" not in page.text
     assert users["nobody"].get("/openapi.json").status_code == 401
     assert "analyze_prompt" in users["alice"].get("/").text and users["alice"].get("/openapi.json").status_code == 200
+
+
+def test_gallery_images_are_served_from_the_guarded_folder_not_copied(two_users):
+    """Gradio copied every gallery image into its shared cache on each page; they are served in place now, where
+    the guard checks owner and row, so deleting an image ends every way to it."""
+    from gradio_client import Client
+
+    ctx, users = two_users
+    image = ctx.repo.save_image("alice", None, Image.new("RGB", (8, 8), "red"), {"prompt": "x"})
+    alice = Client(str(users["alice"].base_url), auth=("alice", "pw-a"), verbose=False, download_files=False)
+    shown = alice.predict(1, "", "", False, "", "", "newest", api_name="/gallery")
+    served = shown[0]["image"]["path"]
+    assert served == str(ctx.repo.image_path(image).resolve())
+    assert not [p for p in ctx.settings.tmp_dir.rglob("*.png")]  # no copy in the cache
+    url = shown[0]["image"]["url"]
+    assert users["alice"].get(url).status_code == 200 and users["bob"].get(url).status_code == 404
+    ctx.repo.delete_image("alice", image.id)
+    assert users["alice"].get(url).status_code == 404
