@@ -82,10 +82,9 @@ class AdminHandler:
 
     def _shared_image(self, link: str) -> int:
         """The image a share link of this studio opens; anything else is refused in the same words."""
-        parsed = self.ctx.shares.parse(urlparse(link.strip()).path) if len(link) < 2000 else None
-        found = self.ctx.files.shared(parsed[0]) if parsed else None
-        if parsed is None or found is None or not self.ctx.shares.valid(parsed[0], found[1], found[2], parsed[1]):
+        opened = self.ctx.shares.opened(urlparse(link.strip()).path, self.ctx.files.shared) if len(link) < 2000 else None
+        if opened is None:
             raise ValueError("That is not a working share link of this studio (it may have been unshared). "
                              "Paste the whole link, as Share gave it.")
-        return parsed[0]
+        return opened[0]
 

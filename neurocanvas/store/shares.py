@@ -12,6 +12,7 @@ import hmac
 import os
 import secrets
 from pathlib import Path
+from typing import Callable
 
 PREFIX = "/nc/share/"
 
@@ -49,3 +50,13 @@ class ShareLinks:
 
     def valid(self, image_id: int, sha256: str, key: str, signature: str) -> bool:
         return hmac.compare_digest(self.signature(image_id, sha256, key), signature)
+
+    def opened(self, path: str, shared: Callable[[int], tuple[str, str, str] | None]) -> tuple[int, str] | None:
+        """(image id, its file under the images folder) when `path` is a live signed link; else None.
+
+        `shared` is FileAccess.shared: the image's (path, sha256, share key) while it is shared and not deleted."""
+        parsed = self.parse(path)
+        found = shared(parsed[0]) if parsed is not None else None
+        if found is None or not self.valid(parsed[0], found[1], found[2], parsed[1]):
+            return None
+        return parsed[0], found[0]

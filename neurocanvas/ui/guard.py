@@ -103,9 +103,8 @@ class FileGuard:
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] == "http":
             path = scope.get("path", "")
-            shared = self.shares.parse(path)
-            if shared is not None:
-                await self._share(scope, receive, send, *shared)
+            if self.shares.parse(path) is not None:
+                await self._share(scope, receive, send, path)
                 return
             prefix = next((p for p in self.FILE_PREFIXES if path.startswith(p)), None)
             if prefix is not None:
@@ -122,16 +121,16 @@ class FileGuard:
         except (ValueError, OSError):
             return None
 
-    async def _share(self, scope, receive, send, image_id: int, signature: str) -> None:
+    async def _share(self, scope, receive, send, path: str) -> None:
         if self.login and _user(scope) is None:  # behind a login, links open for this studio's users only
             await PlainTextResponse("Log in to this studio to open shared images.", status_code=401)(scope, receive, send)
             return
-        found = await run_in_threadpool(self.access.shared, image_id)
-        if found is None or not self.shares.valid(image_id, found[1], found[2], signature):
+        opened = await run_in_threadpool(self.shares.opened, path, self.access.shared)
+        if opened is None:
             await PlainTextResponse("Not found: the link is wrong, or the image is no longer shared.", status_code=404)(
                 scope, receive, send)
             return
-        await FileResponse(self.images_dir / found[0], media_type="image/png")(scope, receive, send)
+        await FileResponse(self.images_dir / opened[1], media_type="image/png")(scope, receive, send)
 
 
 class SignedOutPages:
