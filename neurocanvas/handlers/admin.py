@@ -40,7 +40,7 @@ class AdminHandler:
         with user_errors():
             self._owner(request)
             return {"jobs": self.usage.jobs(), "disk": self.usage.disk(self.settings.data_dir, self.settings.tmp_dir),
-                    "models_in_memory": self.ctx.registry.loaded_ids(), "open_reports": len(self.flags.open_flags())}
+                    "models_in_memory": self.ctx.registry.loaded_ids(), "open_reports": self.flags.open_count()}
 
     def users(self, request: gr.Request) -> dict:
         with user_errors():
@@ -54,8 +54,8 @@ class AdminHandler:
             self._owner(request)
             rows = []
             for flag in self.flags.open_flags():
-                shared = self.ctx.files.shared(flag["image_id"]) if flag["shared"] else None
-                flag["link"] = self.ctx.shares.link(flag["image_id"], shared[1], shared[2]) if shared else ""
+                key = flag["share_key"]
+                flag["link"] = self.ctx.shares.link(flag["image_id"], flag["sha256"], key) if key else ""
                 rows.append([flag[c] for c in FLAG_COLUMNS])
             return {"headers": FLAG_COLUMNS, "data": rows}
 

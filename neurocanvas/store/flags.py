@@ -38,7 +38,12 @@ class FlagsRepo:
         return [{"id": r.id, "image_id": r.image_id, "owner": names[r.image.user_id], "reporter": names[r.reporter_id],
                  "reason": r.reason,
                  "note": r.note, "reports": counts[r.image_id], "at": r.created_at.strftime("%Y-%m-%d %H:%M"),
-                 "shared": r.image.share_key is not None and r.image.deleted_at is None} for r in rows]
+                 "sha256": r.image.sha256,
+                 "share_key": r.image.share_key if r.image.deleted_at is None else None} for r in rows]
+
+    @_guard
+    def open_count(self) -> int:
+        return Flag.select().where(Flag.status == "open").count()
 
     @_guard
     def settle(self, flag_id: int, unshare: bool, by: str) -> int:
