@@ -10,22 +10,31 @@ from pathlib import Path
 
 import peewee as pw
 
+from neurocanvas.store.jobs import ACTIVE
 from neurocanvas.store.repo import Repo, _guard
 from neurocanvas.store.tables import GENERATION_STATUSES, Feedback, Generation, Image, Prompt, User, now
 
 RECENT_JOBS = 500  # timings come from the latest finished jobs of each kind
 
 
-def folder_bytes(folder: Path) -> int:
-    """Bytes of the files under a folder (0 when it is missing); files vanishing meanwhile are skipped."""
+def folder_bytes(folder: Path, skip: tuple[Path, ...] = ()) -> int:
+    """Bytes of the files under a folder (0 when it is missing), leaving out the `skip` subfolders; files vanishing
+    meanwhile are skipped."""
     total = 0
-    for root, _, names in os.walk(folder):
+    for root, dirs, names in os.walk(folder):
+        dirs[:] = [d for d in dirs if Path(root, d) not in skip]
         for name in names:
             try:
                 total += os.stat(os.path.join(root, name), follow_symlinks=False).st_size
             except OSError:
                 pass
     return total
+
+
+def _per_user(model, value=None, *where) -> dict:
+    """{user id: COUNT (or `value`)} of `model`'s rows matching `where`, one grouped query."""
+    query = model.select(model.user, value if value is not None else pw.fn.COUNT(model.id))
+    return dict((query.where(*where) if where else query).group_by(model.user).tuples())
 
 
 def _mb(n: int) -> float:
@@ -39,21 +48,13 @@ class UsageRepo:
     @_guard
     def users(self) -> list[dict]:
         """Every user with their images, prompts, feedback, jobs and disk use, most active first."""
-        def per_user(query) -> dict[int, int]:
-            return dict(query.tuples())
-
-        images = per_user(Image.select(Image.user, pw.fn.COUNT(Image.id)).where(Image.deleted_at.is_null())
-                          .group_by(Image.user))
-        shared = per_user(Image.select(Image.user, pw.fn.COUNT(Image.id))
-                          .where(Image.deleted_at.is_null() & Image.share_key.is_null(False)).group_by(Image.user))
-        prompts = per_user(Prompt.select(Prompt.user, pw.fn.COUNT(Prompt.id)).group_by(Prompt.user))
-        feedback = per_user(Feedback.select(Feedback.user, pw.fn.COUNT(Feedback.id)).group_by(Feedback.user))
-        jobs = per_user(Generation.select(Generation.user, pw.fn.COUNT(Generation.id)).group_by(Generation.user))
-        active = per_user(Generation.select(Generation.user, pw.fn.COUNT(Generation.id))
-                          .where(Generation.status.in_(("queued", "running"))).group_by(Generation.user))
-        failed = per_user(Generation.select(Generation.user, pw.fn.COUNT(Generation.id))
-                          .where(Generation.status == "failed").group_by(Generation.user))
-        last = per_user(Generation.select(Generation.user, pw.fn.MAX(Generation.created_at)).group_by(Generation.user))
+        live = Image.deleted_at.is_null()
+        images = _per_user(Image, None, live)
+        shared = _per_user(Image, None, live & Image.share_key.is_null(False))
+        prompts, feedback, jobs = _per_user(Prompt), _per_user(Feedback), _per_user(Generation)
+        active = _per_user(Generation, None, Generation.status.in_(ACTIVE))
+        failed = _per_user(Generation, None, Generation.status == "failed")
+        last = _per_user(Generation, pw.fn.MAX(Generation.created_at))
         rows = []
         for user in User.select().order_by(User.id):
             seen = last.get(user.id)
@@ -99,8 +100,10 @@ class UsageRepo:
     def disk(self, data_dir: Path, tmp_dir: Path) -> dict:
         """Megabytes of images, temporary files and the whole data folder, and what the disk has left."""
         free = shutil.disk_usage(data_dir)
-        return {"images_mb": _mb(folder_bytes(self.repo.images_dir)), "temp_mb": _mb(folder_bytes(tmp_dir)),
-                "data_folder_mb": _mb(folder_bytes(data_dir)), "disk_free_mb": _mb(free.free),
+        images, temp = folder_bytes(self.repo.images_dir), folder_bytes(tmp_dir)  # each folder walked once
+        rest = folder_bytes(data_dir, skip=(Path(self.repo.images_dir), Path(tmp_dir)))
+        return {"images_mb": _mb(images), "temp_mb": _mb(temp), "data_folder_mb": _mb(images + temp + rest),
+                "disk_free_mb": _mb(free.free),
                 "disk_used_percent": round(100 * (free.total - free.free) / free.total, 1) if free.total else None}
 
 
