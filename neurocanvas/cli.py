@@ -49,12 +49,11 @@ def _context(settings):
 
 
 def _run(argv: list[str]) -> int:
-    from neurocanvas.store import StoreError
-    from neurocanvas.registry import RegistryError
-
     import dataclasses
 
+    from neurocanvas.registry import RegistryError
     from neurocanvas.services.worker_process import WorkerProcess
+    from neurocanvas.store import StoreError
 
     settings = load_settings(argv)
     child = None
@@ -85,13 +84,12 @@ def _run(argv: list[str]) -> int:
 def _worker(argv: list[str]) -> int:
     """Run jobs from the broker (or the data folder's queue) until stopped; results go back to the studio."""
     import argparse
+    import os
     import signal
     import threading
 
-    import os
-
     from neurocanvas.context import build_worker
-    from neurocanvas.services.worker_process import ControlWatch, watch_parent
+    from neurocanvas.services.worker_process import ControlWatch, parent_gone
 
     settings, rest = load_settings_and_rest(argv)
     parser = argparse.ArgumentParser(prog="neurocanvas worker")
@@ -109,13 +107,11 @@ def _worker(argv: list[str]) -> int:
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    if args.parent:
-        watch_parent(args.parent, stop)
     control = ControlWatch(settings.data_dir, service.runtime.registry)
     service.start_workers(args.workers)
     where = settings.broker_url.split("@")[-1] if settings.broker_url else f"{settings.data_dir}/jobs.db"
     print(f"NeuroCanvas worker {service.worker_name}: {args.workers} job(s) at a time from {where}", flush=True)
-    while not stop.wait(1.0):
+    while not stop.wait(1.0) and not (args.parent and parent_gone(args.parent)):
         control.check()
     service.stop()
     return 0

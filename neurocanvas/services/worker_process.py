@@ -15,7 +15,6 @@ import logging
 import os
 import subprocess
 import sys
-import threading
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -77,13 +76,6 @@ class ControlWatch:
         return True
 
 
-def watch_parent(pid: int, stop: threading.Event, interval: float = 1.0) -> threading.Thread:
-    """Set `stop` once the studio that started this worker is gone (even after a kill -9)."""
-    def run() -> None:
-        while not stop.wait(interval):
-            if os.getppid() != pid:
-                stop.set()
-
-    thread = threading.Thread(target=run, daemon=True, name="parent-watch")
-    thread.start()
-    return thread
+def parent_gone(pid: int) -> bool:
+    """True once the studio that started this worker is gone (even after a kill -9: the worker is re-parented)."""
+    return os.getppid() != pid
