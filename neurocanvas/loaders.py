@@ -11,7 +11,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from neurocanvas.registry import ModelSpec, Registry, RegistryError, loader
+from neurocanvas.registry import ModelSpec, Registry, RegistryError, file_sha256, loader
 
 _torch_ready = threading.Lock()
 _torch_configured = False
@@ -96,6 +96,39 @@ def load_fast_style(spec: ModelSpec, path: Path, registry: Registry) -> Any:
     network = build_network(int(spec.defaults.get("channels", 16)), int(spec.defaults.get("residual_blocks", 5)))
     network.load_state_dict(load_file(str(path / "model.safetensors")), strict=True)
     return network.eval().requires_grad_(False)
+
+
+@loader("arbitrary-style")
+def load_arbitrary_style(spec: ModelSpec, path: Path, registry: Registry) -> Any:
+    """Each ONNX file checked against the catalog's sha256 first, so a damaged install names the file and the fix.
+
+    The transformer's graph declares a fixed 384x384 input; it is fully convolutional, so the height and
+    width are made free here and it paints at the size asked for (no upscaling of a 384 px result)."""
+    import onnx
+    import onnxruntime as ort
+
+    from neurocanvas.engines.instant_style import Network
+
+    fix = spec.source.get("reinstall", "make install")
+    for name, digest in spec.source.get("files", {}).items():
+        if not (path / name).is_file():
+            raise RegistryError(f"{spec.name}: the file {path / name} is missing. Reinstall it: `{fix}`.")
+        if file_sha256(path / name) != digest:
+            raise RegistryError(f"{spec.name}: the file {path / name} is damaged (its sha256 does not match the "
+                                f"catalog). Reinstall it: `{fix}`.")
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = registry.threads
+    options.log_severity_level = 3
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")  # idle threads leave the CPU to others
+    predictor = ort.InferenceSession(str(path / spec.defaults["predictor"]), options, providers=["CPUExecutionProvider"])
+    graph = onnx.load(str(path / spec.defaults["transformer"]))
+    for value in (graph.graph.input[0], graph.graph.output[0]):
+        dims = value.type.tensor_type.shape.dim
+        dims[1].dim_param, dims[2].dim_param = "height", "width"
+    transformer = ort.InferenceSession(graph.SerializeToString(), options, providers=["CPUExecutionProvider"])
+    content, vector = (i.name for i in transformer.get_inputs())
+    return Network(predictor=predictor, transformer=transformer, style_input=predictor.get_inputs()[0].name,
+                   content_input=content, vector_input=vector)
 
 
 @loader("embeddings")

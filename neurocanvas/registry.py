@@ -26,7 +26,8 @@ from typing import Any, Callable, Iterator
 
 log = logging.getLogger(__name__)
 
-TASKS = ("text-to-image", "vae", "style-features", "fast-style", "embeddings", "sentiment", "ranking", "llm")
+TASKS = ("text-to-image", "vae", "style-features", "fast-style", "arbitrary-style", "embeddings", "sentiment", "ranking",
+         "llm")
 SOURCE_TYPES = ("hub", "package", "url", "local")
 PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl", ".pickle")
 MARKER = ".neurocanvas.json"  # written after a complete pull; its absence means "not installed"
@@ -516,15 +517,18 @@ def fetch_file(url: str, target: Path, size: int | None, sha256: str | None, hea
     if size is not None and part.stat().st_size != size:
         raise PullError(f"{target.name} of {name} has {part.stat().st_size} bytes, expected {size}. "
                         "Run the pull again: it resumes where it stopped.")
-    if sha256:
-        digest = hashlib.sha256()
-        with open(part, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(block)
-        if digest.hexdigest() != sha256.lower():
-            part.unlink()
-            raise PullError(f"{target.name} of {name} does not match its sha256; it was deleted. Pull again.")
+    if sha256 and file_sha256(part) != sha256.lower():
+        part.unlink()
+        raise PullError(f"{target.name} of {name} does not match its sha256; it was deleted. Pull again.")
     os.replace(part, target)
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _offline() -> bool:

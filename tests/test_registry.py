@@ -28,7 +28,7 @@ def registry(tmp_path, tiny_built):
 def test_catalog_has_every_model_of_the_design():
     catalog = load_catalog()
     for model_id in ["sd-turbo", "lcm-dreamshaper-v7", "sdxs-512", "sd21-base", "taesd", "efficientnet-lite0", "vgg19",
-                     "minilm", "vader", "distilbert-sst2", "clip-vit-b-32", "smollm2-135m", "llama-3.2-1b-instruct",
+                     "magenta-arbitrary", "minilm", "vader", "distilbert-sst2", "clip-vit-b-32", "smollm2-135m", "llama-3.2-1b-instruct",
                      "llama-3.2-3b-instruct", "qwen2.5-1.5b-instruct", "qwen2.5-3b-instruct", "llama-2-7b-chat"]:
         spec = catalog[model_id]
         assert spec.licence and spec.size_mb > 0
@@ -75,7 +75,7 @@ def test_unknown_and_missing_models_say_what_to_do(registry):
 
 
 def test_packaged_models_need_no_download(registry):
-    for model_id in ["minilm", "vader", "smollm2-135m", "efficientnet-lite0"]:
+    for model_id in ["minilm", "vader", "smollm2-135m", "efficientnet-lite0", "magenta-arbitrary"]:
         assert registry.is_installed(model_id), model_id
     assert registry.local_path("smollm2-135m").suffix == ".gguf"
     vader = registry.get("vader")

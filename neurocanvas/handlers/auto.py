@@ -21,7 +21,7 @@ from neurocanvas.handlers.compare import CompareHandler
 from neurocanvas.handlers.preferences import PreferencesHandler
 from neurocanvas.handlers.prompt_lab import PromptLabHandler
 from neurocanvas.handlers.text_to_image import TextToImageHandler, _integer
-from neurocanvas.handlers.style_transfer import QUICK
+from neurocanvas.handlers.style_transfer import INSTANT, QUICK
 from neurocanvas.services.estimates import work_units
 from neurocanvas.services.generate import render_inputs
 from neurocanvas.services.jobs import NORMAL
@@ -144,24 +144,30 @@ class AutoHandler:
         return None
 
     def _submit_restyle(self, user: str, render, run: model_selection.Run, prompt: str) -> int:
-        """Restyle a render with the preset: a fast network trained for it if there is one, else the quick method."""
+        """Restyle a render with the preset: the instant network where installed, else a fast network trained for
+        the preset, else the quick method."""
         photo = load_image(self.repo.image_path(render), "render")
         fast_id = f"fast-{run.restyle}"
-        fast = fast_id in self.registry.catalog and self.registry.is_installed(fast_id)
-        method, size = (fast_id if fast else QUICK), max(64, max(photo.size))
-        params = {"styles": [run.restyle], "weights": [1.0], "strength": 1.0, "size": max(photo.size),
-                  "steps": 1 if fast else RESTYLE_STEPS, "keep_colors": False, "method": method,
-                  "source_image": render.id, "auto_reason": run.reason}
-        if fast:
-            request, styles = {"size": size}, []
+        if INSTANT in self.registry.catalog and self.registry.is_installed(INSTANT):
+            method, steps = INSTANT, 1
+        elif fast_id in self.registry.catalog and self.registry.is_installed(fast_id):
+            method, steps = fast_id, 1
         else:
-            request = {"size": size, "steps": RESTYLE_STEPS}
+            method, steps = QUICK, RESTYLE_STEPS
+        size = max(64, max(photo.size))
+        params = {"styles": [run.restyle], "weights": [1.0], "strength": 1.0, "size": max(photo.size),
+                  "steps": steps, "keep_colors": False, "method": method,
+                  "source_image": render.id, "auto_reason": run.reason}
+        request, styles = {"size": size}, []
+        if method == QUICK:
+            request["steps"] = steps
+        if method != fast_id:
             styles = [(load_image(preset_image(run.restyle, self.settings.styles_dir, self.settings.models_dir)), 1.0)]
         inputs = style_inputs(photo, styles, method, request, model_id=render.model_id,
                               meta={"prompt": prompt})  # CLIP ranks it against the render's words
         return self.jobs.submit(user, "style_transfer", params, fresh=False, inputs=inputs, prompt=run.restyle,
                                 model_ids=[method],
-                                priority=NORMAL, estimate_s=RESTYLE_STEPS * 0.1)
+                                priority=NORMAL, estimate_s=steps * 0.1 if method == QUICK else 1.0)
 
     # the two tabs' shapes ------------------------------------------------------------------------
     def for_text_to_image(self, prompt, negative_prompt, width, height, seed, batch, request, progress) -> Iterator[tuple]:

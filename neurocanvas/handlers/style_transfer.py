@@ -7,6 +7,8 @@ from typing import Iterator
 import gradio as gr
 
 from neurocanvas.context import AppContext
+from neurocanvas.engines.instant_style import Request as InstantRequest
+from neurocanvas.engines.instant_style import check_inputs as check_instant
 from neurocanvas.engines.style_transfer import Request, check_inputs, load_image
 from neurocanvas.handlers.common import ended_text, user_errors, user_of, watch
 from neurocanvas.services.estimates import estimate_seconds, work_units
@@ -16,6 +18,12 @@ from neurocanvas.style_presets import label, load_presets, preset_image
 
 NONE = "none"
 QUICK = "efficientnet-lite0"
+INSTANT = "magenta-arbitrary"
+NAMES = {INSTANT: "Instant (any style, no download)",
+         QUICK: "Quick: refine by optimising (EfficientNet-lite0, no download)",
+         "vgg19": "Classic: refine by optimising (VGG19, pull once)"}
+SHORT = {INSTANT: "Instant", QUICK: "Quick", "vgg19": "Classic"}
+DEFAULT_STEPS = 135  # the optimisers' default quality, as the tab's slider starts
 
 
 class StyleTransferHandler:
@@ -30,28 +38,40 @@ class StyleTransferHandler:
         return [("(none)", NONE)] + [(label(p), key) for key, p in self.presets.items()]
 
     def method_choices(self) -> list[tuple[str, str]]:
-        """Optimisation methods, then the fast networks trained on this machine (one per style)."""
-        names = {QUICK: "Quick (EfficientNet-lite0, no download)", "vgg19": "Classic (VGG19, pull once)"}
+        """The instant network first, then the optimisation methods that refine, then fast networks trained here."""
+        instant = [(NAMES.get(s.id, s.name), s.id) for s in self.registry.specs("arbitrary-style")]
         fast = [(f"{s.name} (~1 s; its style only)", s.id) for s in self.registry.specs("fast-style")
                 if self.registry.is_installed(s.id)]
-        return [(names.get(s.id, s.name), s.id) for s in self.registry.specs("style-features")] + fast
+        return instant + [(NAMES.get(s.id, s.name), s.id) for s in self.registry.specs("style-features")] + fast
 
     def default_method(self, user: str | None = None) -> str:
-        """The user's saved default (Profile > Settings) while it is still offered, else the quick method."""
+        """The user's saved default (Profile > Settings) while it is still offered, else instant where installed."""
         saved = self.repo.user_settings(user).get("default_style_method") if user is not None else None
-        return saved if saved in {value for _, value in self.method_choices()} else QUICK
+        if saved in {value for _, value in self.method_choices()}:
+            return saved
+        return INSTANT if INSTANT in self.registry.catalog and self.registry.is_installed(INSTANT) else QUICK
 
     def refresh_methods(self, request: gr.Request) -> dict:
         """New fast networks appear without a restart (they are trained from the command line)."""
         with user_errors():
             return gr.update(choices=self.method_choices(), value=self.default_method(user_of(request)))
 
-    def fast_note(self) -> str:
+    def method_note(self) -> str:
+        """What each method costs on this machine, from its own finished jobs, scaled to a 512 px photo."""
+        costs = []
+        for _, method in self.method_choices():
+            one_pass = self.registry.spec(method).task != "style-features"
+            history = [(work_units(1 if one_pass else p.get("steps", 1), 1, p.get("size", 512), p.get("size", 512)),
+                        t.get("total", 0)) for p, t in self.repo.recent_timings("style_transfer", method)]
+            seconds = estimate_seconds(work_units(1 if one_pass else DEFAULT_STEPS, 1, 512, 512), history)
+            costs.append(f"{SHORT.get(method, self.registry.spec(method).name)}: "
+                         + (f"about {seconds:.1f} s" if history else "not run here yet"))
         trained = [s.name for s in self.registry.specs("fast-style") if self.registry.is_installed(s.id)]
-        if trained:
-            return f"Fast networks trained here: {', '.join(trained)}."
-        return ("Fast method (~1 s a photo): train a network for a style once, on your own photos: "
+        fast = (f"Fast networks trained here: {', '.join(trained)}." if trained else
+                "Fast method (~1 s, one style each): train a network once on your own photos: "
                 "`python -m neurocanvas train-style starry-night --photos ~/Pictures` (about 8 minutes).")
+        return (f"On this machine, a 512 px photo (optimisers at {DEFAULT_STEPS} steps): {' · '.join(costs)}. "
+                f"The instant method ignores Quality (steps); strength above 1 is full style. {fast}")
 
     def restyle(self, content: str | None, preset_a: str, weight_a: float, preset_b: str, weight_b: float,
                 own_style: str | None, own_weight: float, strength: float, size: float, steps: float,
@@ -74,6 +94,9 @@ class StyleTransferHandler:
             if own_style:
                 styles.append((load_image(own_style, "style image"), float(own_weight)))
                 names.append("own image")
+            if self.registry.spec(method).task == "arbitrary-style":
+                yield from self._instant(user, photo, styles, names, method, float(strength), size, bool(keep_colors))
+                return
             job = Request(content=photo, styles=styles, strength=float(strength), size=int(size), steps=int(steps),
                           keep_colors=bool(keep_colors))
             check_inputs(job)
@@ -108,6 +131,24 @@ class StyleTransferHandler:
                                          inputs=style_inputs(photo, [], method, request),
                                          prompt=str(spec.defaults.get("style")), model_ids=[method],
                                          priority=priority_of(size, size, 1), estimate_s=1.0)
+        yield from self._follow(user, generation_id, None)
+
+    def _instant(self, user: str, photo, styles: list, names: list[str], method: str, strength: float, size: float,
+                 keep_colors: bool) -> Iterator[tuple]:
+        """One pass of the arbitrary-style network: strength above 1 (the optimisers' scale) is full style."""
+        job = InstantRequest(content=photo, styles=styles, strength=min(strength, 1.0), size=int(size),
+                             keep_colors=keep_colors)
+        check_instant(job)
+        self.registry.preload(method)  # a missing or damaged ONNX file fails here, naming the file
+        request = {"strength": job.strength, "size": job.size, "keep_colors": job.keep_colors}
+        params = {"styles": names, "weights": [w for _, w in styles], **request, "method": method}
+        history = [(work_units(1, 1, p.get("size", 512), p.get("size", 512)), t.get("total", 0))
+                   for p, t in self.repo.recent_timings("style_transfer", method)]
+        generation_id = self.jobs.submit(
+            user, "style_transfer", {**params, "label": f"Restyle: {' + '.join(names)}"},
+            inputs=style_inputs(photo, styles, method, request), prompt=" + ".join(names), model_ids=[method],
+            priority=priority_of(job.size, job.size, 1),
+            estimate_s=estimate_seconds(work_units(1, 1, job.size, job.size), history) if history else 1.0)
         yield from self._follow(user, generation_id, None)
 
     def _follow(self, user: str, generation_id: int, progress) -> Iterator[tuple]:

@@ -1,4 +1,4 @@
-"""Style transfer as a job, for every method: optimisation (quick, classic) or one pass of a trained network."""
+"""Style transfer as a job, for every method: one pass of a network (instant, fast) or optimisation (quick, classic)."""
 from __future__ import annotations
 
 from typing import Any
@@ -19,6 +19,8 @@ def run(runtime: Any, params: dict, inputs: dict, report, cancel) -> dict:
     from neurocanvas.cpu import use_bfloat16
     from neurocanvas.engines.fast_style import FastStyle
     from neurocanvas.engines.fast_style import Request as FastRequest
+    from neurocanvas.engines.instant_style import InstantStyle
+    from neurocanvas.engines.instant_style import Request as InstantRequest
     from neurocanvas.engines.style_transfer import EfficientNetTaps, Request, StyleTransfer, VGGTaps
     from neurocanvas.services.worker import image_from_bytes
 
@@ -34,6 +36,12 @@ def run(runtime: Any, params: dict, inputs: dict, report, cancel) -> dict:
         return {"images": [(result.image, meta, model_id, None)], "timings": {"total": round(result.seconds, 3)},
                 "notes": [f"{spec.name} in {result.seconds:.2f} s."]}
     styles = [(image_from_bytes(data).convert("RGB"), weight) for data, weight in inputs["styles"]]
+    if spec.task == "arbitrary-style":
+        report(0, 1, "Painting in one pass")
+        with registry.use(method) as network:
+            result = InstantStyle(network)(InstantRequest(content=photo, styles=styles, **inputs["request"]))
+        return {"images": [(result.image, meta, model_id, None)], "timings": {"total": round(result.seconds, 3)},
+                "notes": [f"painted in {result.seconds:.2f} s"]}
     job = Request(content=photo, styles=styles, **inputs["request"])
     with registry.use(method) as network:
         taps = (EfficientNetTaps(network) if spec.defaults.get("architecture") == "efficientnet-lite0"

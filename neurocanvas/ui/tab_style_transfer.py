@@ -1,11 +1,11 @@
-"""Style transfer tab: photo, up to three styles with weights, strength, size, steps, colours, Stop."""
+"""Style transfer tab: photo, up to three styles with weights, strength, size, steps, colours, method, Stop."""
 from __future__ import annotations
 
 import gradio as gr
 
 from neurocanvas.handlers.preferences import PreferencesHandler
 from neurocanvas.handlers.profile import ProfileHandler
-from neurocanvas.handlers.style_transfer import NONE, QUICK, StyleTransferHandler
+from neurocanvas.handlers.style_transfer import NONE, StyleTransferHandler
 from neurocanvas.ui import feedback_bar
 from neurocanvas.ui.photo_upload import PhotoUpload
 
@@ -32,8 +32,9 @@ def build(demo: gr.Blocks, style: StyleTransferHandler, prefs: PreferencesHandle
             with gr.Row():
                 steps = gr.Slider(20, 600, value=135, step=5, label="Quality (steps)")
                 keep = gr.Checkbox(label="Keep the photo's colours")
-            method = gr.Dropdown(style.method_choices(), value=QUICK, label="Method", allow_custom_value=True)
-            fast_note = gr.Markdown(style.fast_note())
+            method = gr.Dropdown(style.method_choices(), value=style.default_method(), label="Method",
+                                 allow_custom_value=True)
+            method_note = gr.Markdown(style.method_note(), elem_id="style-method-note")
             with gr.Row():
                 run = gr.Button("Restyle", variant="primary", elem_id="style-run")
                 stop = gr.Button("Stop", variant="stop")
@@ -51,4 +52,4 @@ def build(demo: gr.Blocks, style: StyleTransferHandler, prefs: PreferencesHandle
     job.then(feedback_bar.saved_image, info, picked, queue=False)
     demo.load(prefs.suggest_style, None, [preset_a, suggestion], api_name="suggest_style", queue=False)
     demo.load(style.refresh_methods, None, method, api_name="style_methods", queue=False).then(
-        style.fast_note, None, fast_note, queue=False)
+        style.method_note, None, method_note, queue=False)

@@ -38,7 +38,7 @@ def test_generate_to_compare_restyles_for_a_named_painter(ctx, app):
     restyled = next(d for d in details if d["styles"])
     assert restyled["styles"] == ["starry-night"] and "restyled with Vincent van Gogh" in restyled["why"]
     meta = read_png_meta(ctx.repo.image_path(ImageRow.get_by_id(restyled["id"])))
-    assert meta["prompt"] == "a quiet village at night, Van Gogh" and meta["method"] == "efficientnet-lite0"
+    assert meta["prompt"] == "a quiet village at night, Van Gogh" and meta["method"] == "magenta-arbitrary"
     side_by_side, _ = client.predict(ids, api_name="/compare")  # the ids go straight into Compare
     assert len(side_by_side) == 2
 

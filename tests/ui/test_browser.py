@@ -148,10 +148,11 @@ def test_style_transfer_shows_a_result(page, tmp_path):
     Image.fromarray(data.coffee()).save(photo)
     page.get_by_role("tab", name="Style transfer").click()
     page.locator("#style-content input[type=file]").set_input_files(str(photo))
-    page.get_by_label("Method").fill("tiny-vgg")  # the tiny test network keeps this fast
-    page.keyboard.press("Enter")
+    assert page.get_by_label("Method").input_value() == "Instant (any style, no download)"  # the default
+    page.locator("#style-method-note").get_by_text("Instant: ").wait_for(timeout=10_000)
     page.locator("#style-run").click()
     page.locator("#style-info").get_by_text("Saved to the gallery").wait_for(timeout=90_000)
+    assert "painted in" in page.locator("#style-info").inner_text()
     page.locator("#style-result img").first.wait_for(timeout=10_000)
     page.get_by_role("button", name="★ Favourite").first.click()
     page.locator("#style-feedback-thanks").get_by_text("favourite recorded for image #").wait_for(timeout=15_000)

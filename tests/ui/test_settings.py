@@ -6,14 +6,14 @@ import gradio as gr
 import pytest
 
 from neurocanvas.handlers.settings import SettingsHandler
-from neurocanvas.handlers.style_transfer import QUICK, StyleTransferHandler
+from neurocanvas.handlers.style_transfer import INSTANT, QUICK, StyleTransferHandler
 from neurocanvas.handlers.text_to_image import TextToImageHandler
 
 
 def test_saved_defaults_open_the_tabs(ctx, app):
     demo, client = app
     assert client.predict(api_name="/text_to_image_default_model") == "tiny-sd"
-    assert client.predict(api_name="/style_methods")["value"] == QUICK
+    assert client.predict(api_name="/style_methods")["value"] == INSTANT
     message = client.predict("sd-turbo", "tiny-vgg", api_name="/save_defaults")
     assert "sd-turbo" in message and "tiny-vgg" in message
     yours = client.predict(api_name="/settings")["yours"]
@@ -26,7 +26,7 @@ def test_saved_defaults_open_the_tabs(ctx, app):
     # another user keeps the studio's default
     handler = SettingsHandler(ctx, TextToImageHandler(ctx), StyleTransferHandler(ctx))
     other = types.SimpleNamespace(username="someone-else")
-    assert handler.settings(other)["yours"] == {"text_to_image_model": "tiny-sd", "style_method": QUICK,
+    assert handler.settings(other)["yours"] == {"text_to_image_model": "tiny-sd", "style_method": INSTANT,
                                                 "algorithm": None, "epsilon": 0.1}
 
 

@@ -1,10 +1,13 @@
 """Style transfer through the client API (the tiny VGG keeps it fast; quality is tested on EfficientNet)."""
 import time
 
+import numpy as np
+
 import pytest
 from gradio_client import handle_file
 from PIL import Image
 
+from neurocanvas.handlers.style_transfer import StyleTransferHandler
 from neurocanvas.store.images import read_png_meta
 from neurocanvas.store.tables import Generation, Image as ImageRow
 from tests.conftest import wait_until
@@ -115,7 +118,6 @@ def test_the_precision_setting_reaches_the_classic_method(settings, tiny_built, 
 
     from neurocanvas.context import build_context
     from neurocanvas.engines import style_transfer as engine
-    from neurocanvas.handlers.style_transfer import StyleTransferHandler
     from tests.fixtures import install_tiny_models
 
     seen = []
@@ -136,3 +138,23 @@ def test_the_precision_setting_reaches_the_classic_method(settings, tiny_built, 
         ctx.jobs.stop()
         ctx.repo.db.close()
     assert seen == [precision == "bfloat16"] and "style loss fell" in outputs[-1][2]
+
+
+def test_the_instant_method_is_the_default_and_mixes_presets_with_an_own_image(ctx, app, photo, tmp_path):
+    """The packaged Magenta networks: any preset, the user's own image and a mix, in one pass, saved with settings."""
+    demo, client = app
+    methods = client.predict(api_name="/style_methods")
+    assert methods["value"] == "magenta-arbitrary" and methods["choices"][0][1] == "magenta-arbitrary"
+    own = tmp_path / "own.png"
+    Image.fromarray((np.random.default_rng(0).random((96, 96, 3)) * 255).astype(np.uint8)).save(own)
+    result, _, info = restyle(client, photo, method="magenta-arbitrary", preset_b="udnie", weight_b=0.5,
+                              own=handle_file(str(own)), own_weight=0.25, strength=3.0, size=640, keep=True)
+    assert Image.open(result).size == (640, 427) and "painted in" in info
+    meta = read_png_meta(ctx.repo.image_path(ImageRow.get()))
+    assert meta["method"] == "magenta-arbitrary" and meta["styles"] == ["the-scream", "udnie", "own image"]
+    assert meta["weights"] == [1.0, 0.5, 0.25] and meta["strength"] == 1.0 and meta["keep_colors"] is True
+    assert "Instant: about" in StyleTransferHandler(ctx).method_note()  # from this machine's finished job
+    for change in ({"size": 2048}, {"strength": -1}, {"weight_a": 0.0, "weight_b": 0.0, "own": None}):
+        with pytest.raises(Exception, match="1024|minimum|at least one above zero"):
+            restyle(client, photo, method="magenta-arbitrary", **change)
+    assert ImageRow.select().count() == 1
