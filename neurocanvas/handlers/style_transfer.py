@@ -57,15 +57,18 @@ class StyleTransferHandler:
             return gr.update(choices=self.method_choices(), value=self.default_method(user_of(request)))
 
     def method_note(self) -> str:
-        """What each method costs on this machine, from its own finished jobs, scaled to a 512 px photo."""
+        """What each method costs on this machine, from its own finished jobs scaled to a 512 px photo; before the
+        first job, the catalog's figure from the 2-core bench machines."""
         costs = []
         for _, method in self.method_choices():
             one_pass = self.registry.spec(method).task != "style-features"
             history = [(work_units(1 if one_pass else p.get("steps", 1), 1, p.get("size", 512), p.get("size", 512)),
                         t.get("total", 0)) for p, t in self.repo.recent_timings("style_transfer", method)]
             seconds = estimate_seconds(work_units(1 if one_pass else DEFAULT_STEPS, 1, 512, 512), history)
-            costs.append(f"{SHORT.get(method, self.registry.spec(method).name)}: "
-                         + (f"about {seconds:.1f} s" if history else "not run here yet"))
+            typical = self.registry.spec(method).defaults.get("typical_512")
+            costs.append(f"{SHORT.get(method, self.registry.spec(method).name)}: " + (
+                f"about {seconds:.1f} s" if history else f"typically {typical} on 2 cores (not run here yet)"
+                if typical else "not run here yet"))
         trained = [s.name for s in self.registry.specs("fast-style") if self.registry.is_installed(s.id)]
         fast = (f"Fast networks trained here: {', '.join(trained)}." if trained else
                 "Fast method (~1 s, one style each): train a network once on your own photos: "

@@ -43,6 +43,17 @@ def test_generate_to_compare_restyles_for_a_named_painter(ctx, app):
     assert len(side_by_side) == 2
 
 
+def test_without_the_instant_package_the_restyle_falls_back_to_the_quick_method(ctx, app, monkeypatch):
+    demo, client = app
+    installed = ctx.registry.is_installed
+    monkeypatch.setattr(ctx.registry, "is_installed", lambda model_id: model_id != "magenta-arbitrary"
+                        and installed(model_id))
+    _, details, _, _ = client.predict("a quiet village at night, Van Gogh", "", [], 2, api_name="/generate_to_compare")
+    restyled = next(d for d in details if d["styles"])
+    meta = read_png_meta(ctx.repo.image_path(ImageRow.get_by_id(restyled["id"])))
+    assert meta["method"] == "efficientnet-lite0" and meta["steps"] == 60
+
+
 def test_a_model_that_is_not_installed_is_refused_and_nothing_runs(app):
     demo, client = app
     with pytest.raises(Exception, match="sd-turbo.* is not in the list of choices"):  # only installed models are offered

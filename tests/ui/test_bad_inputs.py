@@ -23,6 +23,8 @@ T2I = dict(prompt="a red fox", negative="", model_id="tiny-sd", steps=2, guidanc
 STYLE = dict(content=None, preset_a="the-scream", weight_a=1.0, preset_b="none", weight_b=0.5, own_style=None,
              own_weight=1.0, strength=1.0, size=256, steps=20, keep_colors=False, method="tiny-vgg")
 
+INSTANT = "magenta-arbitrary"
+
 # What a message meant for a person never holds
 LEAKS = re.compile(r"Traceback|\b[A-Z]\w*(Error|Exception)\b|NoneType|has no attribute|invalid literal|"
                    r"could not convert|Something went wrong|/tmp/|/work/|\.py\b|line \d+|\bNone\b|object is not")
@@ -77,6 +79,16 @@ def corpus(files: dict) -> list[tuple[str, str, tuple]]:
         ("zero strength", "/style_transfer", style(content=photo, strength=0)),
         ("unknown method", "/style_transfer", style(content=photo, method="nope")),
         ("diffusion model as a method", "/style_transfer", style(content=photo, method="tiny-sd")),
+        # ... and the instant network, which takes the same form
+        ("instant: truncated PNG", "/style_transfer", style(content=handle_file(str(files["truncated"])),
+                                                               method=INSTANT)),
+        ("instant: decompression bomb", "/style_transfer", style(content=handle_file(str(files["bomb"])), method=INSTANT)),
+        ("instant: own style not an image", "/style_transfer", style(content=photo, own_style=handle_file(
+            str(files["text"])), method=INSTANT)),
+        ("instant: weights summing to 0", "/style_transfer", style(content=photo, weight_a=0.0, method=INSTANT)),
+        ("instant: negative weight", "/style_transfer", style(content=photo, weight_a=-1, method=INSTANT)),
+        ("instant: size 100,000", "/style_transfer", style(content=photo, size=100_000, method=INSTANT)),
+        ("instant: negative strength", "/style_transfer", style(content=photo, strength=-2, method=INSTANT)),
         # PNG settings
         ("text file as a PNG", "/read_png_settings", (handle_file(str(files["text"])),)),
         ("bomb as a PNG", "/read_png_settings", (handle_file(str(files["bomb"])),)),
