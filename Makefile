@@ -11,7 +11,7 @@ LLAMA_WHEELS ?= $(HOME)/.cache/neurocanvas/wheels/llama-cpp-python-$(LLAMA_VERSI
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: install install-test run test bench load-test models clean
+.PHONY: install install-test run test bench eval load-test models clean
 
 install: $(STAMP)
 
@@ -49,6 +49,9 @@ test: install-test
 
 bench: install-test
 	$(PY) -m bench $(ARGS)
+
+eval: install-test
+	$(PY) -m bench.eval_prompts $(ARGS)
 
 load-test: install-test
 	$(PY) -m bench.load_test $(ARGS)

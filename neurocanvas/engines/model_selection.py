@@ -38,13 +38,21 @@ def find_painter(prompt: str, painters: dict[str, str]) -> tuple[str, str] | Non
     return None
 
 
-def main_concept(concepts: list[tuple[str, float]], threshold: float) -> str | None:
-    return concepts[0][0] if concepts and concepts[0][1] >= threshold else None
+def main_concept(concepts: list[tuple[str, float]], threshold: float, ruled: set[str] = frozenset(),
+                 close: float = 0.0) -> str | None:
+    """The most likely concept; in a close call (the second within `close`), one with its own model order wins."""
+    top = [c for c in concepts[:2] if c[1] >= threshold]
+    if not top:
+        return None
+    if len(top) == 2 and top[0][0] not in ruled and top[1][0] in ruled and top[0][1] - top[1][1] <= close:
+        return top[1][0]
+    return top[0][0]
 
 
 def ordered_models(concepts: list[tuple[str, float]], installed: list[str], rules: dict) -> tuple[str | None, list[str]]:
     """The prompt's main concept, and the installed models in that concept's order (the rest after them)."""
-    concept = main_concept(concepts, rules.get("concept_threshold", 0.3))
+    concept = main_concept(concepts, rules.get("concept_threshold", 0.3), set(rules["models"]) - {"default"},
+                           rules.get("close_call", 0.0))
     order = rules["models"].get(concept or "", rules["models"]["default"])
     return concept, [m for m in order if m in installed] + [m for m in installed if m not in order]
 

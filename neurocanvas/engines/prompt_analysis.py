@@ -12,7 +12,7 @@ import hashlib
 import random
 import re
 import unicodedata
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -20,11 +20,14 @@ Embed = Callable[[Sequence[str]], np.ndarray]
 Sentiment = Callable[[str], dict]
 
 CATEGORIES = ("style", "mood", "colour", "lighting", "texture", "composition")
+SENTIMENTS = ("positive", "neutral", "negative")
 MAX_CHARS = 2000  # analysed text; longer prompts are cut with a note (image encoders read ~77 tokens anyway)
 MAX_PROMPT_CHARS = 10_000  # the studio's limit on any prompt: longer text is refused, not cut
 WORD_SIMILARITY = 0.64  # an unknown word joins a category when this close to one of its terms (see the closing note)
 WORD_CACHE_SIZE = 20_000  # embeddings of words the lexicon lacks, kept between calls
 CONCEPT_MIN = 0.20  # concept scores below this are not reported
+CONCEPT_MIN_PROBABILITY = 0.10  # with the classifier: concepts less likely than this are not reported
+CLOSE_CALL = 0.6  # the second concept or mood is shown as a close call when at least this share of the first
 STOPWORDS = frozenset("""a an the of and or in on at to with by for from into onto over under above below near behind
 beside between through across along around inside outside is are was were be been being this that these those it its
 his her their our your my some any many much very more most few several one two three four five each every no not
@@ -96,10 +99,11 @@ def _stem(word: str) -> str:
 
 
 class PromptAnalyzer:
-    def __init__(self, lexicon: dict, embed: Embed, sentiment: Sentiment) -> None:
+    def __init__(self, lexicon: dict, embed: Embed, sentiment: Sentiment, classifier: Any = None) -> None:
         self.lexicon = lexicon
         self.embed = embed
         self.sentiment = sentiment
+        self.classifier = classifier  # a PromptClassifier: concept, mood and sentiment as people label them
         self.terms: list[tuple[str, str]] = [(term.lower(), cat) for cat in CATEGORIES
                                              for term in lexicon["categories"][cat]]
         ordered = sorted({t for t, _ in self.terms}, key=len, reverse=True)
@@ -123,13 +127,21 @@ class PromptAnalyzer:
         lower = text.lower()
         keywords, covered = self._lexicon_keywords(lower)
         self._similar_keywords(lower, covered, keywords)
-        prompt_vector = self.embed([text])[0]
-        words = {_stem(w) for w in re.findall(r"[a-z][a-z'-]+", lower)}
-        concepts = self._score(self.concepts, self._concept_vectors, prompt_vector, lower, words, weight=0.25)
-        sentiment = self._sentiment(text)
-        mood_scores = self._score(self.moods, self._mood_vectors, prompt_vector, lower, words, weight=0.3)
-        mood_scores = self._mood_with_sentiment(mood_scores, sentiment["compound"])
-        concepts = [(name, round(score, 3)) for name, score in concepts if score >= CONCEPT_MIN][:4]
+        evidence = self.evidence(text)
+        if self.classifier is not None:
+            ranked = {head: self.classifier.ranked(head, evidence[head]) for head in ("concept", "mood", "sentiment")}
+            concepts = [(n, round(p, 3)) for n, p in ranked["concept"] if p >= CONCEPT_MIN_PROBABILITY][:4]
+            mood_scores = ranked["mood"]
+            label, confidence = ranked["sentiment"][0]
+            sentiment = {"label": label, "confidence": round(confidence, 3), "compound": evidence["compound"]}
+            for field in ("concept", "mood"):
+                (first, p), (second, q) = ranked[field][:2]
+                if q >= CLOSE_CALL * p:
+                    notes.append(f"A close call for the {field}: {first} ({p:.0%}) or {second} ({q:.0%}).")
+        else:
+            sentiment = self._sentiment(text)
+            mood_scores = self._mood_with_sentiment(evidence["mood_rules"], sentiment["compound"])
+            concepts = [(n, round(score, 3)) for n, score in evidence["concept_rules"] if score >= CONCEPT_MIN][:4]
         mood = mood_scores[0][0]
         return Analysis(
             prompt=text, sentiment=sentiment, keywords=keywords, concepts=concepts, mood=mood,
@@ -137,6 +149,22 @@ class PromptAnalyzer:
             palette=self._palette(keywords, mood, concepts), styles=self._styles(concepts, mood, keywords),
             missing=[self.lexicon["hints"][c] for c in CATEGORIES if not keywords[c] and c in self.lexicon["hints"]],
             notes=notes)
+
+    def evidence(self, text: str) -> dict:
+        """What the classifier reads, per head: the prompt's embedding beside the lexicon's scores (in the
+        lexicon's label order) and VADER's polarities; the rule-based rankings come along for the fallback."""
+        lower = text.lower()
+        vector = self.embed([text])[0]
+        words = {_stem(w) for w in re.findall(r"[a-z][a-z'-]+", lower)}
+        concept_rules = self._score(self.concepts, self._concept_vectors, vector, lower, words, weight=0.25)
+        mood_rules = self._score(self.moods, self._mood_vectors, vector, lower, words, weight=0.3)
+        polarity = self.sentiment(text)
+        vader = [float(polarity[k]) for k in ("compound", "pos", "neu", "neg")]
+        in_order = lambda ranked, table: [dict(ranked)[name] for name in table]  # noqa: E731
+        return {"concept": np.concatenate([vector, in_order(concept_rules, self.concepts)]),
+                "mood": np.concatenate([vector, in_order(mood_rules, self.moods), vader[:1]]),
+                "sentiment": np.concatenate([vector, vader]),
+                "concept_rules": concept_rules, "mood_rules": mood_rules, "compound": round(vader[0], 3)}
 
     def _lexicon_keywords(self, lower: str) -> tuple[dict[str, list[Keyword]], list[tuple[int, int]]]:
         """Longest lexicon terms first; a shorter term inside a longer match ('golden' in 'golden hour') is dropped."""

@@ -11,16 +11,19 @@ import gradio as gr
 
 from neurocanvas.context import AppContext
 from neurocanvas.engines.prompt_analysis import CATEGORIES, PromptAnalyzer, PromptError
+from neurocanvas.engines.prompt_classifier import PromptClassifier
 from neurocanvas.handlers.common import row_id, user_errors, user_of
 from neurocanvas.registry import Registry
 
 log = logging.getLogger(__name__)
 PRESETS_DIR = Path(__file__).resolve().parents[2] / "presets"
+CLASSIFIER_FILE = PRESETS_DIR / "prompt_classifier.npz"  # rebuilt by `python -m bench.eval_prompts --train`
 HISTORY_COLUMNS = ["id", "★", "when", "prompt"]
 
 
-def build_analyzer(registry: Registry, lexicon: dict) -> PromptAnalyzer:
-    """The analyser on the packaged MiniLM embeddings and VADER lexicon: works with no download."""
+def build_analyzer(registry: Registry, lexicon: dict, classifier: bool = True) -> PromptAnalyzer:
+    """The analyser on the packaged MiniLM embeddings and VADER lexicon, with the shipped classifier where its file
+    is readable (else the lexicon's rules decide): works with no download."""
     sentence_model = registry.get("minilm")
     vader = registry.get("vader")
 
@@ -28,7 +31,17 @@ def build_analyzer(registry: Registry, lexicon: dict) -> PromptAnalyzer:
         return sentence_model.encode(list(texts), convert_to_numpy=True, normalize_embeddings=True,
                                      batch_size=64, show_progress_bar=False)
 
-    return PromptAnalyzer(lexicon, embed, vader.polarity_scores)
+    trained = None
+    if classifier:
+        try:
+            trained = PromptClassifier.load(CLASSIFIER_FILE)
+        except (OSError, KeyError, ValueError) as exc:
+            log.warning("prompt classifier %s unreadable (%s): the lexicon's rules decide", CLASSIFIER_FILE, exc)
+    return PromptAnalyzer(lexicon, embed, vader.polarity_scores, trained)
+
+
+def load_lexicon() -> dict:
+    return json.loads((PRESETS_DIR / "prompt_lexicon.json").read_text(encoding="utf-8"))
 
 
 def load_templates() -> dict[str, list[str]]:
@@ -47,8 +60,7 @@ class PromptLabHandler:
         """Built on first use (loads MiniLM, embeds the lexicon: about 2 s warm, 10 s with cold imports)."""
         with self._lock:
             if self._analyzer is None:
-                lexicon = json.loads((PRESETS_DIR / "prompt_lexicon.json").read_text(encoding="utf-8"))
-                self._analyzer = build_analyzer(self.registry, lexicon)
+                self._analyzer = build_analyzer(self.registry, load_lexicon())
             return self._analyzer
 
     # endpoints ---------------------------------------------------------------------------------

@@ -93,7 +93,15 @@ class Repo:
     # prompts -----------------------------------------------------------------------------------
     @_guard
     def add_prompt(self, user: str | None, text: str, analysis: dict | None = None) -> Prompt:
-        return Prompt.create(user=self.user(user), text=text[:MAX_PROMPT_CHARS], analysis=json.dumps(analysis or {}))
+        """One history row per prompt: analysing it again refreshes the analysis and moves it to the top."""
+        owner, text = self.user(user), text[:MAX_PROMPT_CHARS]
+        with self.db.atomic():
+            row = Prompt.get_or_none((Prompt.user == owner) & (Prompt.text == text))
+            if row is None:
+                return Prompt.create(user=owner, text=text, analysis=json.dumps(analysis or {}))
+            row.analysis, row.created_at = json.dumps(analysis or {}), now()
+            row.save()
+            return row
 
     @_guard
     def prompts(self, user: str | None, search: str = "", favourites: bool = False, limit: int = 50) -> list[Prompt]:

@@ -13,6 +13,26 @@ def test_analyze_returns_every_field_and_saves_history(app):
     assert history["data"][0][0] == a["history_id"] and history["data"][0][3].startswith("a dramatic lighthouse")
 
 
+def test_the_analysis_gives_calibrated_scores_and_names_a_close_call(app):
+    demo, client = app
+    a = client.predict("a screaming figure on a bridge, expressionist", api_name="/analyze_prompt")
+    assert [c for c, _ in a["concepts"][:2]] == ["horror", "portrait"] and all(0 < p <= 1 for _, p in a["concepts"])
+    moods = [p for _, p in a["mood_scores"]]  # probabilities of the top four of ten moods: never over 100 %
+    assert moods == sorted(moods, reverse=True) and sum(moods) <= 1 + 1e-6 and a["mood"] == a["mood_scores"][0][0]
+    assert "A close call for the concept: horror (50%) or portrait (47%)." in a["notes"]
+
+
+def test_analysing_a_prompt_again_updates_its_history_row(app):
+    demo, client = app
+    first = client.predict("a red fox in snow", api_name="/analyze_prompt")["history_id"]
+    client.predict(first, True, api_name="/favourite_prompt")
+    client.predict("a blue whale", api_name="/analyze_prompt")
+    again = client.predict("a red fox in snow", api_name="/analyze_prompt")["history_id"]
+    history = client.predict("", False, api_name="/prompt_history")["data"]
+    assert again == first and [row[0] for row in history][0] == first and len(history) == 2
+    assert history[0][1] == "★"  # the favourite is kept
+
+
 def test_enhance_is_deterministic_and_marks_additions(app):
     demo, client = app
     text, marked = client.predict("a cat", 3, api_name="/enhance_prompt")
