@@ -6,6 +6,7 @@ import os
 from typing import Any
 
 from neurocanvas.config import Settings
+from neurocanvas.personalize import bandits
 from neurocanvas.registry import Registry, load_catalog
 from neurocanvas.services.housekeeping import Housekeeper
 from neurocanvas.services.jobs import JobService
@@ -41,6 +42,7 @@ def build_context(settings: Settings) -> AppContext:
     os.environ["GRADIO_TEMP_DIR"] = str(settings.tmp_dir.resolve())
     registry = build_registry(settings)
     repo = open_store(settings.database, settings.images_dir)
+    repo.new_user_settings = lambda name: {"algorithm": bandits.assigned(name), "ab_assigned": True}
     context = AppContext(settings=settings, registry=registry, repo=repo, jobs=JobService(settings, JobsRepo(repo)),
                          files=FileAccess(repo), shares=ShareLinks(settings.data_dir),
                          housekeeper=Housekeeper(settings))

@@ -16,7 +16,7 @@ from neurocanvas.context import AppContext
 from neurocanvas.engines import model_selection
 from neurocanvas.engines.style_transfer import load_image
 from neurocanvas.engines.text_to_image import MAX_SEED
-from neurocanvas.handlers.common import ended_text, user_errors, user_of, watch
+from neurocanvas.handlers.common import ended_text, seed_text, user_errors, user_of, watch
 from neurocanvas.handlers.compare import CompareHandler
 from neurocanvas.handlers.preferences import PreferencesHandler
 from neurocanvas.handlers.prompt_lab import PromptLabHandler
@@ -122,7 +122,7 @@ class AutoHandler:
                 rows, details, note = self.compare.rank(user, finished, [self.compare.describe(r) for r in finished])
             gallery = [(str(self.repo.image_path(r)), f"#{r.id} · {d.get('rank', i + 1)}. {d['model']}"
                         + (f" · CLIP {d['clip_score']:.3f}" if d["clip_score"] is not None else "")
-                        + (f" · {', '.join(d['styles'])}" if d.get("styles") else "") + f" · seed {d['seed']}")
+                        + (f" · {', '.join(d['styles'])}" if d.get("styles") else "") + seed_text(d["seed"]))
                        for i, (r, d) in enumerate(zip(rows, details))]
             lines = [header, note] + [f"{i}. #{d['id']} {d['model']}"
                                       + (f" (CLIP {d['clip_score']:.3f})" if d["clip_score"] is not None else "")

@@ -131,6 +131,11 @@ def watch(jobs: JobService, generation_id: int, progress: Any,
     raise RuntimeError("a job's updates ended without a final status")
 
 
+def seed_text(seed: Any) -> str:
+    """The caption's seed part; a restyle or an edit has no seed, and the caption then says nothing about one."""
+    return f" · seed {seed}" if seed is not None else ""
+
+
 def ended_text(update: Update) -> str:
     """The line for a job that ended without images; a failure becomes the user's error."""
     if update.status == "cancelled":

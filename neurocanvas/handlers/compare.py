@@ -10,7 +10,7 @@ import gradio as gr
 from PIL import Image as PILImage
 
 from neurocanvas.context import AppContext
-from neurocanvas.handlers.common import row_id, user_errors, user_of
+from neurocanvas.handlers.common import row_id, seed_text, user_errors, user_of
 from neurocanvas.handlers.preferences import PreferencesHandler
 from neurocanvas.personalize import elo
 from neurocanvas.services.jobs import DRAFT
@@ -93,7 +93,7 @@ class CompareHandler:
             rows, details, note = self.rank(user, rows, [self.describe(r) for r in rows])
             for d in details:
                 d["ranking"] = note
-            gallery = [(str(self.repo.image_path(r)), f"#{d['id']} · {d['model'] or 'image'} · seed {d['seed']}"
+            gallery = [(str(self.repo.image_path(r)), f"#{d['id']} · {d['model'] or 'image'}{seed_text(d['seed'])}"
                         + (f" · {d['seconds']:.1f} s" if d["seconds"] else "")
                         + (f" · CLIP {d['clip_score']:.3f}" if d["clip_score"] is not None else ""))
                        for r, d in zip(rows, details)]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import collections
 import dataclasses
-import hashlib
 import json
 import logging
 import math
@@ -51,13 +50,10 @@ class PreferencesHandler:
 
     # the algorithm ----------------------------------------------------------------------------------
     def algorithm(self, user: str) -> tuple[str, float]:
-        """The user's choice, else an A/B assignment made once from the user's name and recorded."""
+        """The user's choice, else the A/B assignment recorded when the user was created (a read: no write here;
+        a user from before that record gets the same assignment from the name)."""
         settings = self.repo.user_settings(user)
-        if "algorithm" not in settings:
-            names = sorted(bandits.ALGORITHMS)
-            assigned = names[int(hashlib.sha256(user.encode()).hexdigest(), 16) % len(names)]
-            settings = self.repo.update_user_settings(user, {"algorithm": assigned, "ab_assigned": True})
-        return settings["algorithm"], float(settings.get("epsilon", 0.1))
+        return settings.get("algorithm") or bandits.assigned(user), float(settings.get("epsilon", 0.1))
 
     def set_algorithm(self, name: str, epsilon: float, request: gr.Request) -> str:
         with user_errors():

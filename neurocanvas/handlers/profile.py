@@ -8,7 +8,7 @@ import gradio as gr
 from PIL import Image
 
 from neurocanvas.context import AppContext
-from neurocanvas.handlers.common import row_id, user_errors, user_of
+from neurocanvas.handlers.common import row_id, seed_text, user_errors, user_of
 from neurocanvas.store.images import read_png_meta, write_atomic
 
 HISTORY = ["job", "kind", "status", "models", "prompt", "seconds", "created"]
@@ -48,7 +48,7 @@ class ProfileHandler:
                                     model_id=model_id or "", kind=kind or "", since=_date(since, "From"),
                                     until=end + dt.timedelta(days=1) if end else None, sort=sort or "newest")
             return [(str(self.repo.image_path(r)),
-                     f"#{r.id} · {r.model_id or 'image'} · seed {r.seed}" + (" · ★" if r.favourite else ""))
+                     f"#{r.id} · {r.model_id or 'image'}{seed_text(r.seed)}" + (" · ★" if r.favourite else ""))
                     for r in rows]
 
     def details(self, image_id: float, request: gr.Request) -> dict:

@@ -17,7 +17,7 @@ from PIL import Image
 from neurocanvas.context import AppContext
 from neurocanvas.engines.text_to_image import (MAX_GUIDANCE, MAX_PROMPT_CHARS, MAX_SEED, MAX_SIZE, MAX_STEPS, MIN_SIZE, SCHEDULERS,
                                                Request, check_inputs)
-from neurocanvas.handlers.common import ended_text, user_errors, user_of, watch
+from neurocanvas.handlers.common import ended_text, seed_text, user_errors, user_of, watch
 from neurocanvas.services.estimates import estimate_seconds, work_units
 from neurocanvas.services.generate import render_inputs
 from neurocanvas.services.jobs import priority_of
@@ -166,7 +166,7 @@ class TextToImageHandler:
         return estimate_seconds(units, history)
 
     def _gallery(self, rows) -> list[tuple[str, str]]:
-        return [(str(self.repo.image_path(r)), f"#{r.id} · seed {r.seed} · {r.model_id}") for r in rows]
+        return [(str(self.repo.image_path(r)), f"#{r.id}{seed_text(r.seed)} · {r.model_id}") for r in rows]
 
     # reading settings back from a PNG -------------------------------------------------------------
     def read_png(self, path: str | None) -> tuple:
@@ -186,7 +186,7 @@ class TextToImageHandler:
             if not kept:
                 raise ValueError("That PNG carries no generation settings this form can use.")
             values = tuple(kept[f] if f in kept else gr.skip() for f in FIELDS)
-            line = f"Settings read from the PNG (seed {kept.get('seed', '?')})."
+            line = "Settings read from the PNG" + (f" (seed {kept['seed']})." if "seed" in kept else ".")
             if skipped:
                 line += f" Left as they were (missing or out of range in the file): {', '.join(skipped)}."
             return values + (line,)

@@ -7,6 +7,7 @@ reward in [0, 1].
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import math
 import random
 from typing import Protocol
@@ -119,3 +120,9 @@ def make(name: str, epsilon: float = 0.1) -> Bandit:
     if name not in ALGORITHMS:
         raise ValueError(f"Unknown algorithm {name!r}; choose one of {', '.join(ALGORITHMS)}.")
     return EpsilonGreedy(epsilon) if name == "epsilon_greedy" else ALGORITHMS[name]()
+
+
+def assigned(user: str) -> str:
+    """The A/B test's algorithm for a user: fixed by the name, so every process agrees without asking."""
+    names = sorted(ALGORITHMS)
+    return names[int(hashlib.sha256(user.encode()).hexdigest(), 16) % len(names)]

@@ -62,13 +62,18 @@ class Repo:
     def __init__(self, db: pw.Database, images_dir: Path) -> None:
         self.db = db
         self.images_dir = Path(images_dir)
+        self.new_user_settings: Callable[[str], dict] = lambda name: {}  # the A/B assignment (set by the context)
 
     # users -------------------------------------------------------------------------------------
     @_guard
     def user(self, name: str | None) -> User:
+        """The user's row; the only write is the first visit's, which records the settings a new user starts with."""
         name = (name or LOCAL_USER).strip()[:128] or LOCAL_USER
-        user, _ = User.get_or_create(name=name)
-        return user
+        row = User.get_or_none(User.name == name)
+        if row is None:
+            row, _ = User.get_or_create(name=name, defaults={
+                "settings": json.dumps(self.new_user_settings(name), sort_keys=True)})
+        return row
 
     @_guard
     def user_settings(self, user: str | None) -> dict:

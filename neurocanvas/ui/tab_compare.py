@@ -34,7 +34,8 @@ def build(demo: gr.Blocks, compare: CompareHandler, auto: AutoHandler, profile: 
         ids = gr.Textbox(label="Images to compare (2 to 4 ids; click images below to add them)", scale=3,
                          elem_id="compare-ids")
         show = gr.Button("Compare", variant="primary", scale=1, elem_id="compare-run")
-    side_by_side = gr.Gallery(label="Side by side", columns=4, height="auto", elem_id="compare-gallery")
+    side_by_side = gr.Gallery(label="Side by side", columns=4, height="auto", elem_id="compare-gallery",
+                              interactive=False)
     details = gr.JSON(label="Details: model, settings, time, CLIP score")
     with gr.Row():
         winner = gr.Number(label="Your pick (image id)", precision=0, scale=2, elem_id="compare-winner")
@@ -45,7 +46,7 @@ def build(demo: gr.Blocks, compare: CompareHandler, auto: AutoHandler, profile: 
     files = gr.File(label="Exported comparison", file_count="multiple")
     board = gr.Dataframe(headers=LEADERBOARD, label="Leaderboard (Elo)", interactive=False)
     with gr.Accordion("Your recent images", open=False):
-        recent = gr.Gallery(columns=8, height="auto")
+        recent = gr.Gallery(columns=8, height="auto", interactive=False)
         gr.Button("Show", size="sm").click(profile.first_page, None, recent, queue=False)
 
     plan.click(auto.plan, [prompt, count], [plan_text, models], api_name="auto_plan")

@@ -22,8 +22,8 @@ def build(demo: gr.Blocks, director: DirectorHandler, tabs: gr.Tabs, t2i_prompt:
             deleted = gr.Markdown()
         with gr.Column(scale=3):
             chatbot = gr.Chatbot(label="Art director", height=420, buttons=["copy"], elem_id="director-chat")
-            message = gr.Textbox(label="Message", placeholder="Ask about lighting, styles, composition…", lines=2,
-                                 elem_id="director-message")
+            message = gr.Textbox(label="Message (Enter sends, Shift+Enter adds a line)", lines=1, max_lines=8,
+                                 placeholder="Ask about lighting, styles, composition…", elem_id="director-message")
             with gr.Row():
                 send = gr.Button("Send", variant="primary", elem_id="director-send")
                 stop = gr.Button("Stop", variant="stop")

@@ -30,7 +30,7 @@ def build(demo: gr.Blocks, profile: ProfileHandler, models: ModelsHandler, prefs
             sort = gr.Radio(SORTS, value="newest", label="Sort", scale=2)
         with gr.Row():
             gallery = gr.Gallery(label="Your images (click one to enlarge it)", columns=6, height="auto",
-                                 elem_id="profile-gallery", scale=3)
+                                 elem_id="profile-gallery", scale=3, interactive=False)
             details = gr.JSON(label="Picked image", scale=1, elem_id="profile-details")
         gr.Button("Show").click(profile.gallery, [page, model, kind, favourites, since, until, sort], gallery,
                                 api_name="gallery", queue=False)

@@ -48,7 +48,8 @@ def build(demo: gr.Blocks, t2i: TextToImageHandler, models: ModelsHandler, prefs
                 presets_panel.build(demo, prefs, prompt, "t2i-presets")
         with gr.Column(scale=3):
             preview = gr.Image(label="Live preview", type="pil", height=256, interactive=False, format="png")
-            gallery = gr.Gallery(label="Results", columns=4, height="auto", format="png", elem_id="t2i-gallery")
+            gallery = gr.Gallery(label="Results", columns=4, height="auto", format="png", elem_id="t2i-gallery",
+                                 interactive=False)
             info = gr.Markdown(elem_id="t2i-info")
             with gr.Row():
                 used_seed = gr.Number(label="Seed used", precision=0, interactive=False)

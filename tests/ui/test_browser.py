@@ -88,6 +88,8 @@ def test_prompt_lab_analyses_on_ctrl_enter_and_shows_markup_as_text(page):
 def test_text_to_image_shows_a_generated_image(page):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.get_by_role("tab", name="Text to image").click()
+    results = page.locator("#t2i-gallery")
+    assert "Drop" not in results.inner_text() and results.locator("input[type=file]").count() == 0  # output only
     page.locator("#t2i-prompt textarea").fill("a lighthouse at dusk, oil painting")
     page.locator("#t2i-generate").click()
     page.locator("#t2i-gallery img").first.wait_for(timeout=60_000)
@@ -120,12 +122,16 @@ def test_art_director_streams_an_answer(ctx, page):
     page.get_by_role("tab", name="Art director").click()
     page.get_by_label("Model").last.fill("tiny-llm")  # the tiny test model: fast, random words
     page.keyboard.press("Enter")
-    page.locator("#director-message textarea").fill("Which lighting suits a portrait?")
-    page.locator("#director-send").click()
+    box = page.locator("#director-message textarea")
+    box.fill("Which lighting")
+    box.press("Shift+Enter")  # a new line, as in every chat app
+    box.type("suits a portrait?")
+    assert box.input_value() == "Which lighting\nsuits a portrait?"
+    box.press("Enter")  # sends
     page.locator("#director-stats").get_by_text("tokens/s").wait_for(timeout=60_000)
     page.screenshot(path=str(ARTIFACTS / "director_answer.png"), full_page=True)
     bubbles = page.locator("#director-chat .message")
-    assert bubbles.count() >= 2 and "Which lighting suits a portrait?" in page.locator("#director-chat").inner_text()
+    assert bubbles.count() >= 2 and "suits a portrait?" in page.locator("#director-chat").inner_text()
 
 
 def test_a_history_prompt_goes_to_text_to_image(page):

@@ -1,8 +1,11 @@
 """Feedback, the bandit behind it, and recommendations, through the client API."""
+import json
+
 import pytest
 from PIL import Image
 
 from neurocanvas.personalize.rewards import reward, to_unit
+from neurocanvas.store.repo import LOCAL_USER
 from neurocanvas.store.tables import ArmStat, Feedback, Generation, Image as ImageRow
 
 
@@ -57,6 +60,22 @@ def test_recommendation_says_why(ctx, app):
     assert answer["model"] == {"choice": "tiny-sd", "reason": "the only one installed"}
     assert answer["style"]["choice"] and answer["style"]["reason"] == "chosen for you: not tried yet"
     assert answer["mood"]["reason"].startswith("chosen for you")
+
+
+def test_the_ab_assignment_is_made_once_at_user_creation_and_reads_never_write(ctx, app):
+    from neurocanvas.personalize.bandits import assigned
+    from neurocanvas.store.tables import User
+
+    demo, client = app
+    assert not User.select().exists()
+    client.predict(api_name="/recommend")  # a new user's first visit creates the user, with the assignment
+    settings = json.loads(User.get(User.name == LOCAL_USER).settings)
+    assert settings == {"ab_assigned": True, "algorithm": assigned(LOCAL_USER)}
+    User.update(settings=json.dumps({"epsilon": 0.2})).where(User.name == LOCAL_USER).execute()  # made before
+    for endpoint in ("/recommend", "/preferences", "/suggest_style"):
+        client.predict(api_name=endpoint)
+    assert json.loads(User.get(User.name == LOCAL_USER).settings) == {"epsilon": 0.2}  # nothing written on reads
+    assert client.predict(api_name="/recommend")["algorithm"] == assigned(LOCAL_USER)
 
 
 def test_preferences_chart_and_report(ctx, app):

@@ -21,6 +21,17 @@ def show(client, **change):
     return ids(client.predict(*values.values(), api_name="/gallery"))
 
 
+def test_captions_name_a_seed_only_where_there_is_one(ctx, app):
+    demo, client = app
+    render = add(ctx, "tiny-sd")
+    restyle = ctx.repo.save_image(None, None, Image.new("RGB", (16, 16)), {"styles": ["udnie"]},
+                                  model_id="magenta-arbitrary", seed=None)
+    captions = {int(i["caption"][1:].split(" ")[0]): i["caption"] for i in client.predict(
+        1, "", "", False, "", "", "newest", api_name="/gallery")}
+    assert captions[render.id] == f"#{render.id} · tiny-sd · seed 1"
+    assert captions[restyle.id] == f"#{restyle.id} · magenta-arbitrary" and "None" not in captions[restyle.id]
+
+
 def test_filters_and_sorting(ctx, app):
     demo, client = app
     a, b, c = add(ctx, "tiny-sd"), add(ctx, "lcm"), add(ctx, "efficientnet-lite0", kind="style_transfer")
