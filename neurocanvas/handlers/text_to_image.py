@@ -59,10 +59,19 @@ class TextToImageHandler:
         """Steps, guidance, width and height from the catalog when the model changes (its bounds are checked on run)."""
         with user_errors():
             if model_id == AUTO:
-                return gr.skip(), gr.skip(), gr.skip(), gr.skip(), self.status(model_id)
+                return gr.skip(), gr.skip(), gr.skip(), gr.skip(), self.status(model_id), gr.skip()
             d = self.registry.spec(model_id).defaults
             return (d.get("num_inference_steps", 4), d.get("guidance_scale", 0.0), d.get("width", 512),
-                    d.get("height", 512), self.status(model_id))
+                    d.get("height", 512), self.status(model_id), self.tiny_vae_box(d.get("vae")))
+
+    def tiny_vae_box(self, vae: str | None) -> dict:
+        """Ticked and usable only when the model has a tiny VAE and it is installed; else it says why not."""
+        if not vae:
+            return gr.update(value=False, interactive=False, label="Tiny VAE: none for this model (full VAE decode)")
+        if not self.registry.is_installed(vae):
+            return gr.update(value=False, interactive=False, label=f"Tiny VAE ({vae}): not installed, so the full "
+                             f"VAE decodes; `{self.registry.install_command(vae)}` adds it")
+        return gr.update(value=True, interactive=True, label=f"Tiny VAE ({vae}): 10x faster decode")
 
     def apply_quality(self, quality: str, model_id: str) -> tuple[int, int, int]:
         """Draft / standard / high: steps and size resolved against the chosen model's range."""

@@ -50,6 +50,9 @@ def build(prefs: PreferencesHandler, profile: ProfileHandler, image_id: gr.Numbe
         return gr.File(value=path, visible=True), prefs.feedback(picked, "download", 0, request)
 
     download_button.click(save, image_id, [file, thanks], queue=False, api_visibility="private")
+    # another picked image: the stars, the answer and the download were the previous image's, so they go
+    image_id.change(lambda: (None, "", gr.File(value=None, visible=False)), None, [stars, thanks, file], queue=False,
+                    api_visibility="private")
     return thanks
 
 

@@ -62,7 +62,7 @@ def build(demo: gr.Blocks, t2i: TextToImageHandler, models: ModelsHandler, prefs
     stop.click(None, None, None, cancels=[job], queue=False)
     job.then(feedback_bar.first_result, gallery, picked, queue=False)
     gallery.select(feedback_bar.selected_image_id, None, picked, queue=False)
-    model.change(t2i.model_defaults, model, [steps, guidance, width, height, status], queue=False,
+    model.change(t2i.model_defaults, model, [steps, guidance, width, height, status, tiny_vae], queue=False,
                  api_name="model_defaults")
     quality.select(t2i.apply_quality, [quality, model], [steps, width, height], queue=False, api_name="quality_preset")
     pull.click(models.pull, model, [status, gr.State()], concurrency_id="pull", concurrency_limit=1,

@@ -162,7 +162,14 @@ def test_style_transfer_shows_a_result(page, tmp_path):
     page.locator("#style-result img").first.wait_for(timeout=10_000)
     page.get_by_role("button", name="★ Favourite").first.click()
     page.locator("#style-feedback-thanks").get_by_text("favourite recorded for image #").wait_for(timeout=15_000)
+    page.locator("#style-feedback-stars").get_by_label("4").check()
+    page.locator("#style-feedback-thanks").get_by_text("rating recorded").wait_for(timeout=15_000)
     page.screenshot(path=str(ARTIFACTS / "style_transfer_result.png"), full_page=True)
+    first = page.locator("#style-picked input").input_value()
+    page.locator("#style-run").click()  # a second result: the bar no longer shows the first one's reactions
+    page.wait_for_function(f"document.querySelector('#style-picked input').value !== '{first}'", timeout=60_000)
+    page.wait_for_function("!document.querySelector('#style-feedback-thanks').innerText.trim()", timeout=10_000)
+    assert not page.locator("#style-feedback-stars input:checked").count()
 
 
 def test_feedback_from_the_gallery(ctx, page):

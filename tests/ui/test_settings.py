@@ -8,6 +8,7 @@ import pytest
 from neurocanvas.handlers.settings import SettingsHandler
 from neurocanvas.handlers.style_transfer import INSTANT, QUICK, StyleTransferHandler
 from neurocanvas.handlers.text_to_image import TextToImageHandler
+from neurocanvas.personalize.bandits import assigned
 
 
 def test_saved_defaults_open_the_tabs(ctx, app):
@@ -27,7 +28,7 @@ def test_saved_defaults_open_the_tabs(ctx, app):
     handler = SettingsHandler(ctx, TextToImageHandler(ctx), StyleTransferHandler(ctx))
     other = types.SimpleNamespace(username="someone-else")
     assert handler.settings(other)["yours"] == {"text_to_image_model": "tiny-sd", "style_method": INSTANT,
-                                                "algorithm": None, "epsilon": 0.1}
+                                                "algorithm": assigned("someone-else"), "epsilon": 0.1}
 
 
 @pytest.mark.parametrize("model, method, message", [

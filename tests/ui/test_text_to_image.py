@@ -158,8 +158,12 @@ def test_long_prompt_runs_with_a_note(app):
 
 def test_changing_the_model_fills_its_defaults(app):
     demo, client = app
-    steps, guidance, width, height, status = client.predict("sd-turbo", api_name="/model_defaults")
+    steps, guidance, width, height, status, tiny = client.predict("sd-turbo", api_name="/model_defaults")
     assert (steps, guidance, width, height) == (1, 0.0, 512, 512) and "not downloaded yet" in status
+    # TAESD is not installed here: the box is not ticked, cannot be, and says how to add it
+    assert tiny["value"] is False and tiny["interactive"] is False
+    assert "python -m neurocanvas pull taesd" in tiny["label"]
+    assert client.predict("sd21-base", api_name="/model_defaults")[5]["label"].startswith("Tiny VAE: none")
 
 
 def test_quality_presets_follow_the_model(app):
@@ -190,3 +194,11 @@ def test_a_waiting_job_shows_its_position_and_eta_and_can_be_cancelled(app):
     with pytest.raises(Exception, match="is not waiting or running"):
         client.predict(first.id, api_name="/cancel_job")
     assert ImageRow.select().count() == 0
+
+
+def test_the_tiny_vae_box_is_ticked_where_the_tiny_vae_is_installed(ctx, monkeypatch):
+    from neurocanvas.handlers.text_to_image import TextToImageHandler
+
+    monkeypatch.setattr(ctx.registry, "is_installed", lambda model_id: model_id == "taesd")
+    box = TextToImageHandler(ctx).tiny_vae_box("taesd")
+    assert box["value"] is True and box["interactive"] is True and "10x faster" in box["label"]
