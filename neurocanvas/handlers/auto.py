@@ -173,9 +173,10 @@ class AutoHandler:
     def for_text_to_image(self, prompt, negative_prompt, width, height, seed, batch, request, progress) -> Iterator[tuple]:
         count = min(4, max(2, _integer(batch, "batch")))
         used = _integer(seed, "seed")
-        for gallery, preview, info, _, _ in self.run(prompt, negative_prompt, width, height, seed, count, None,
+        used = random.randint(0, MAX_SEED - 4) if used == -1 else used  # drawn here, so "Seed used" shows it
+        for gallery, preview, info, _, _ in self.run(prompt, negative_prompt, width, height, used, count, None,
                                                      request, progress):
-            yield gallery, preview, info, used if used != -1 else gr.skip()
+            yield gallery, preview, info, used
 
     def generate_to_compare(self, prompt: str, negative_prompt: str, models: list[str] | None, count: float,
                             request: gr.Request, progress=gr.Progress()) -> Iterator[tuple]:

@@ -55,6 +55,8 @@ def build(demo: gr.Blocks, compare: CompareHandler, auto: AutoHandler, profile: 
                          concurrency_id=heavy, concurrency_limit=heavy_limit)
     stop.click(None, None, None, cancels=[job], queue=False)
     show.click(compare.compare, ids, [side_by_side, details], api_name="compare", queue=False)
+    ids.change(lambda: ("", None, None), None, [voted, files, winner], queue=False,  # the vote and exports were the
+               api_visibility="private")  # previous comparison's
     side_by_side.select(selected_image_id, None, winner, queue=False)
     recent.select(_add_id, ids, ids, queue=False)
     vote.click(compare.vote, [ids, winner], [voted, board], api_name="vote", queue=False)

@@ -28,6 +28,13 @@ def test_auto_in_text_to_image_runs_and_ranks_by_clip(ctx, app):
     assert all(r.clip_score is not None for r in ImageRow.select())
 
 
+def test_auto_with_a_random_seed_shows_the_seed_it_drew(ctx, app):
+    demo, client = app
+    _, _, _, seed = client.predict(*{**FORM, "model": "auto", "batch": 2, "seed": -1}.values(), api_name="/text_to_image")
+    assert isinstance(seed, (int, float)) and seed >= 0
+    assert sorted(r.seed for r in ImageRow.select()) == [int(seed), int(seed) + 1]
+
+
 def test_generate_to_compare_restyles_for_a_named_painter(ctx, app):
     demo, client = app
     gallery, details, ids, info = client.predict("a quiet village at night, Van Gogh", "", [], 2,

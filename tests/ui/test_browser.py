@@ -197,6 +197,9 @@ def test_compare_and_vote(ctx, page):
     page.locator("#compare-vote").click()
     page.locator("#compare-voted").get_by_text(f"Voted for image #{ids[1]}").wait_for(timeout=15_000)
     page.screenshot(path=str(ARTIFACTS / "compare_vote.png"), full_page=True)
+    page.locator("#compare-ids textarea, #compare-ids input").first.fill(f"{ids[1]}, {ids[0]}")  # a new comparison
+    page.wait_for_function("!document.querySelector('#compare-voted').innerText.includes('Voted')", timeout=10_000)
+    assert page.locator("#compare-winner input").input_value() == ""
 
 
 def test_a_preset_in_your_order_fills_the_prompt(page):
