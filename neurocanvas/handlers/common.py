@@ -131,6 +131,17 @@ def watch(jobs: JobService, generation_id: int, progress: Any,
     raise RuntimeError("a job's updates ended without a final status")
 
 
+def stopped_text(repo: Any, user: str, kinds: tuple[str, ...]) -> Any:
+    """What Stop did, for the tab's info line: only when a job of the tab was still waiting or running (a job that
+    had finished keeps its 'saved' line)."""
+    latest = repo.latest_generation(user, kinds)
+    if latest is None or latest.status in ("done", "failed", "interrupted"):
+        return gr.skip()
+    if latest.status == "queued" or latest.started_at is None:
+        return f"Stopped job #{latest.id} while it waited: nothing was saved."
+    return f"Stopped job #{latest.id}: nothing was saved."
+
+
 def seed_text(seed: Any) -> str:
     """The caption's seed part; a restyle or an edit has no seed, and the caption then says nothing about one."""
     return f" · seed {seed}" if seed is not None else ""

@@ -10,7 +10,7 @@ from neurocanvas.context import AppContext
 from neurocanvas.engines.instant_style import Request as InstantRequest
 from neurocanvas.engines.instant_style import check_inputs as check_instant
 from neurocanvas.engines.style_transfer import Request, check_inputs, load_image
-from neurocanvas.handlers.common import ended_text, user_errors, user_of, watch
+from neurocanvas.handlers.common import ended_text, stopped_text, user_errors, user_of, watch
 from neurocanvas.services.estimates import estimate_seconds, work_units
 from neurocanvas.services.jobs import priority_of
 from neurocanvas.services.restyle import style_inputs
@@ -153,6 +153,10 @@ class StyleTransferHandler:
             priority=priority_of(job.size, job.size, 1),
             estimate_s=estimate_seconds(work_units(1, 1, job.size, job.size), history) if history else 1.0)
         yield from self._follow(user, generation_id, None)
+
+    def stopped(self, request: gr.Request) -> str:
+        """The line Stop leaves in the tab, instead of the last step's."""
+        return stopped_text(self.repo, user_of(request), ("style_transfer",))
 
     def _follow(self, user: str, generation_id: int, progress) -> Iterator[tuple]:
         update = yield from watch(self.jobs, generation_id, progress,

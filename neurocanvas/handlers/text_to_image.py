@@ -17,7 +17,7 @@ from PIL import Image
 from neurocanvas.context import AppContext
 from neurocanvas.engines.text_to_image import (MAX_GUIDANCE, MAX_PROMPT_CHARS, MAX_SEED, MAX_SIZE, MAX_STEPS, MIN_SIZE, SCHEDULERS,
                                                Request, check_inputs)
-from neurocanvas.handlers.common import ended_text, seed_text, user_errors, user_of, watch
+from neurocanvas.handlers.common import ended_text, seed_text, stopped_text, user_errors, user_of, watch
 from neurocanvas.services.estimates import estimate_seconds, work_units
 from neurocanvas.services.generate import render_inputs
 from neurocanvas.services.jobs import priority_of
@@ -101,6 +101,10 @@ class TextToImageHandler:
             return f"**{spec.name}** is ready ({spec.licence}).{tiny}"
         return (f"**{spec.name}** is not downloaded yet ({spec.size_mb:.0f} MB, licence: {spec.licence}). "
                 f"Run `{self.registry.install_command(model_id)}` or press Pull.")
+
+    def stopped(self, request: gr.Request) -> str:
+        """The line Stop leaves in the tab (Gradio's cancel itself says nothing)."""
+        return stopped_text(self.repo, user_of(request), ("text_to_image",))
 
     # generation --------------------------------------------------------------------------------
     def prepare(self, model_id: str, prompt: str, negative_prompt: str, steps: Any, guidance: Any, width: Any,

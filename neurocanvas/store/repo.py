@@ -157,6 +157,12 @@ class Repo:
         return self._generation(user, generation_id)
 
     @_guard
+    def latest_generation(self, user: str | None, kinds: tuple[str, ...]) -> Generation | None:
+        """The user's newest job of these kinds: what a Stop pressed now is about."""
+        return (Generation.select().where((Generation.user == self.user(user)) & Generation.kind.in_(kinds))
+                .order_by(Generation.id.desc()).first())
+
+    @_guard
     def find_done_generation(self, user: str | None, request_key: str) -> Generation | None:
         return (Generation.select()
                 .where((Generation.user == self.user(user)) & (Generation.request_key == request_key)

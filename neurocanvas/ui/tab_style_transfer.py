@@ -48,7 +48,7 @@ def build(demo: gr.Blocks, style: StyleTransferHandler, prefs: PreferencesHandle
     job = run.click(style.restyle, [content, preset_a, weight_a, preset_b, weight_b, own, own_weight, strength, size,
                                     steps, keep, method], [result, preview, info], api_name="style_transfer",
                     concurrency_id=heavy, concurrency_limit=heavy_limit)
-    stop.click(None, None, None, cancels=[job], queue=False)
+    stop.click(style.stopped, None, info, cancels=[job], queue=False, api_visibility="private")
     job.then(feedback_bar.saved_image, info, picked, queue=False)
     demo.load(prefs.suggest_style, None, [preset_a, suggestion], api_name="suggest_style", queue=False)
     demo.load(style.refresh_methods, None, method, api_name="style_methods", queue=False).then(

@@ -59,7 +59,7 @@ def build(demo: gr.Blocks, t2i: TextToImageHandler, models: ModelsHandler, prefs
     form = [prompt, negative, model, steps, guidance, width, height, seed, batch, scheduler, tiny_vae]
     job = generate.click(t2i.generate, form, [gallery, preview, info, used_seed], api_name="text_to_image",
                          concurrency_id=heavy, concurrency_limit=heavy_limit)
-    stop.click(None, None, None, cancels=[job], queue=False)
+    stop.click(t2i.stopped, None, info, cancels=[job], queue=False, api_visibility="private")
     job.then(feedback_bar.first_result, gallery, picked, queue=False)
     gallery.select(feedback_bar.selected_image_id, None, picked, queue=False)
     model.change(t2i.model_defaults, model, [steps, guidance, width, height, status, tiny_vae], queue=False,

@@ -273,3 +273,22 @@ def test_logging_in_through_the_login_page_opens_the_studio(ctx, browser):
         context.close()
     finally:
         demo.close()
+
+
+def test_stop_says_what_happened(page, tmp_path):
+    from skimage import data
+    from PIL import Image
+
+    photo = tmp_path / "coffee.png"
+    Image.fromarray(data.coffee()).save(photo)
+    page.get_by_role("tab", name="Style transfer").click()
+    page.locator("#style-content input[type=file]").set_input_files(str(photo))
+    page.get_by_label("Method").fill("tiny-vgg")  # the optimiser: long enough to stop half way
+    page.keyboard.press("Enter")
+    page.get_by_role("spinbutton", name="number input for Quality (steps)").fill("600")
+    page.keyboard.press("Enter")
+    page.locator("#style-run").click()
+    page.locator("#style-info").get_by_text("Step ").wait_for(timeout=60_000)
+    page.get_by_role("button", name="Stop").first.click()
+    page.locator("#style-info").get_by_text("nothing was saved").wait_for(timeout=15_000)
+    assert "Stopped job #" in page.locator("#style-info").inner_text()

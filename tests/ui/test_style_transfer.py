@@ -172,3 +172,14 @@ def test_the_instant_method_takes_photos_in_any_colour_mode(app, photo, tmp_path
     result, _, info = restyle(client, str(odd), method="magenta-arbitrary", size=256)
     assert Image.open(result).mode == "RGB" and Image.open(result).size == (256, 171) and "painted in" in info
     assert np.asarray(Image.open(result)).std() > 10
+
+
+def test_stop_after_a_finished_job_keeps_its_saved_line(ctx):
+    import gradio as gr
+
+    handler = StyleTransferHandler(ctx)
+    assert handler.stopped(None) == gr.skip()  # nothing ran yet
+    job = ctx.repo.create_generation(None, "style_transfer")
+    assert handler.stopped(None) == f"Stopped job #{job.id} while it waited: nothing was saved."
+    ctx.repo.set_generation_status(None, job.id, "done")
+    assert handler.stopped(None) == gr.skip()
