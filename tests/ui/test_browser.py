@@ -288,7 +288,8 @@ def test_stop_says_what_happened(page, tmp_path):
     page.get_by_role("spinbutton", name="number input for Quality (steps)").fill("600")
     page.keyboard.press("Enter")
     page.locator("#style-run").click()
-    page.locator("#style-info").get_by_text("Step ").wait_for(timeout=60_000)
+    # the progress bar and the info line both say "Step", so wait on the text, not one element
+    page.wait_for_function("document.querySelector('#style-info').innerText.includes('Step ')", timeout=60_000)
     page.get_by_role("button", name="Stop").first.click()
     page.locator("#style-info").get_by_text("nothing was saved").wait_for(timeout=15_000)
     assert "Stopped job #" in page.locator("#style-info").inner_text()
