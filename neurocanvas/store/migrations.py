@@ -46,8 +46,19 @@ def _m5_flags(db: pw.Database) -> None:
     db.create_tables([tables.Flag])  # IF NOT EXISTS: a fresh database made it in _m1
 
 
+def _m6_image_lineage(db: pw.Database) -> None:
+    """Edits and image-to-image results name the image they came from, and an edit keeps its steps."""
+    from playhouse.migrate import SchemaMigrator, migrate as run
+
+    have = {c.name for c in db.get_columns(tables.Image._meta.table_name)}
+    migrator = SchemaMigrator.from_database(db)
+    fields = [tables.Image._meta.fields[name] for name in ("parent", "edits")]
+    run(*[migrator.add_column(tables.Image._meta.table_name, field.column_name, field)
+          for field in fields if field.column_name not in have])
+
+
 MIGRATIONS: list[Callable[[pw.Database], None]] = [_m1_initial, _m2_gallery_index, _m3_job_lifecycle, _m4_share_keys,
-                                                   _m5_flags]
+                                                   _m5_flags, _m6_image_lineage]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -181,11 +181,16 @@ class Repo:
     # images ------------------------------------------------------------------------------------
     @_guard
     def save_images(self, user: str | None, generation_id: int | None,
-                    items: list[tuple[PILImage.Image, dict, str, int | None]]) -> list[Image]:
-        """Write every PNG, then all rows in one transaction; on any failure no file and no row is left."""
+                    items: list[tuple[PILImage.Image, dict, str, int | None]], parent_id: int | None = None,
+                    edits: list[dict] | None = None) -> list[Image]:
+        """Write every PNG, then all rows in one transaction; on any failure no file and no row is left.
+
+        `parent_id` is the user's image these came from (an edit, image to image), `edits` the steps of an edit."""
         owner = self.user(user)
         if generation_id is not None:
             self._generation(user, generation_id)
+        if parent_id is not None:
+            self.image(user, parent_id)
         subdir = f"u{owner.id}/{now():%Y-%m}"
         written: list[tuple[str, str]] = []
         try:
@@ -193,7 +198,8 @@ class Repo:
                 written.append(image_files.save_png(self.images_dir, subdir, image, meta))
             with self.db.atomic():
                 return [Image.create(user=owner, generation=generation_id, path=relpath, model_id=model_id, seed=seed,
-                                     width=image.width, height=image.height, sha256=digest)
+                                     width=image.width, height=image.height, sha256=digest, parent=parent_id,
+                                     edits=json.dumps(edits or []))
                         for (relpath, digest), (image, _, model_id, seed) in zip(written, items)]
         except Exception:
             for relpath, _ in written:
@@ -201,8 +207,9 @@ class Repo:
             raise
 
     def save_image(self, user: str | None, generation_id: int | None, image: PILImage.Image, meta: dict,
-                   model_id: str = "", seed: int | None = None) -> Image:
-        return self.save_images(user, generation_id, [(image, meta, model_id, seed)])[0]
+                   model_id: str = "", seed: int | None = None, parent_id: int | None = None,
+                   edits: list[dict] | None = None) -> Image:
+        return self.save_images(user, generation_id, [(image, meta, model_id, seed)], parent_id, edits)[0]
 
     @_guard
     def generation_images(self, user: str | None, generation_id: int) -> list[Image]:

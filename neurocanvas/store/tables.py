@@ -76,6 +76,8 @@ class Image(Base):
     deleted_at = pw.DateTimeField(null=True)  # soft delete: undo restores it
     share_key = pw.CharField(max_length=32, null=True)  # set while shared: links sign it; stop sharing clears it
     created_at = pw.DateTimeField(default=now, index=True)
+    parent = pw.ForeignKeyField("self", null=True, backref="children", on_delete="SET NULL")  # edits, image to image
+    edits = pw.TextField(default="[]")  # JSON: the edit steps that made it from its parent (engines/image_edit.py)
 
 
 FEEDBACK_KINDS = ("rating", "like", "favourite", "share", "download", "vote", "skip")

@@ -11,6 +11,7 @@ from neurocanvas.handlers.admin import AdminHandler
 from neurocanvas.handlers.auto import AutoHandler
 from neurocanvas.handlers.compare import CompareHandler
 from neurocanvas.handlers.director import DirectorHandler
+from neurocanvas.handlers.edit import EditHandler
 from neurocanvas.handlers.jobs import JobsHandler
 from neurocanvas.handlers.models import ModelsHandler
 from neurocanvas.handlers.preferences import PreferencesHandler
@@ -94,7 +95,8 @@ def build_app(ctx: AppContext, warmup: bool = False) -> gr.Blocks:
                 tab_status.build(demo, status, "director")
                 tab_director.build(demo, director, tabs, t2i_prompt)
             with gr.Tab("Profile", id="profile"):
-                tab_profile.build(demo, profile, models, preferences, SettingsHandler(ctx, t2i, style))
+                tab_profile.build(demo, profile, models, preferences, SettingsHandler(ctx, t2i, style),
+                                  EditHandler(ctx))
                 with gr.Tab("Report"):
                     tab_admin.build_report(admin)
             with gr.Tab("Admin", id="admin") as admin_tab:

@@ -3,15 +3,16 @@ from __future__ import annotations
 
 import gradio as gr
 
+from neurocanvas.handlers.edit import EditHandler
 from neurocanvas.handlers.models import COLUMNS, ModelsHandler
 from neurocanvas.handlers.preferences import PreferencesHandler
 from neurocanvas.handlers.profile import FORMATS, HISTORY, KINDS, SORTS, ProfileHandler
 from neurocanvas.handlers.settings import SettingsHandler
-from neurocanvas.ui import feedback_bar
+from neurocanvas.ui import edit_panel, feedback_bar
 
 
 def build(demo: gr.Blocks, profile: ProfileHandler, models: ModelsHandler, prefs: PreferencesHandler,
-          settings_handler: SettingsHandler) -> None:
+          settings_handler: SettingsHandler, edit: EditHandler) -> None:
     with gr.Tab("Stats"):
         stats = gr.JSON(label="Your statistics")
         history = gr.Dataframe(headers=HISTORY, label="History: your latest jobs", interactive=False, wrap=True)
@@ -52,6 +53,7 @@ def build(demo: gr.Blocks, profile: ProfileHandler, models: ModelsHandler, prefs
             feedback_bar.reaction(prefs, "download"), image_id, thanks, queue=False)
         delete.click(profile.delete, image_id, [thanks, last_deleted], api_name="delete_image", queue=False)
         undo.click(profile.restore, last_deleted, thanks, api_name="restore_image", queue=False)
+        edit_panel.build(edit, image_id)
     with gr.Tab("Preferences"):
         with gr.Row():
             charts = [gr.BarPlot(x=family, y="average reward", title=f"Your {title}", y_lim=[0, 1])

@@ -251,3 +251,35 @@ repo.save_images(None, None, [(Image.new("RGB", (8, 8), "red"), {{"seed": s}}, "
     assert left == [repo.image_path(repo.image(None, kept.id))]  # only the file that has a row
     assert len(list((tmp_path / "orphans").rglob("*.png"))) == 2  # whole but unrecorded: kept aside, not served
     repo.db.close()
+
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request, tmp_path):
+    return (f"sqlite:///{tmp_path / 'db.sqlite'}" if request.param == "sqlite"
+            else request.getfixturevalue("postgres_cluster")())
+
+
+def test_a_schema_5_gallery_gains_image_lineage_and_keeps_its_rows(store_url, tmp_path):
+    """Migration 6 on a database from before edits: the parent and edits columns are added, the images stay."""
+    from playhouse.migrate import SchemaMigrator, migrate
+
+    from neurocanvas.store.tables import SchemaVersion
+
+    old = open_store(store_url, tmp_path / "images")
+    row = old.save_image("ann", None, red(), {"prompt": "a fox"}, model_id="m", seed=1)
+    migrator = SchemaMigrator.from_database(old.db)
+    legacy = {"legacy": True} if store_url.startswith("sqlite") else {}  # SQLite rebuilds the table (a self FK)
+    migrate(migrator.drop_index("image", "image_parent_id"), migrator.drop_column("image", "parent_id", **legacy),
+            migrator.drop_column("image", "edits", **legacy))
+    SchemaVersion.delete().where(SchemaVersion.version >= 6).execute()
+    assert {"parent_id", "edits"}.isdisjoint(c.name for c in old.db.get_columns("image"))
+    old.db.close()
+
+    again = open_store(store_url, tmp_path / "images")
+    assert current_version(again.db) == SCHEMA_VERSION
+    kept = again.image("ann", row.id)
+    assert kept.sha256 == row.sha256 and kept.parent_id is None and kept.edits == "[]"
+    child = again.save_image("ann", None, red(), {"prompt": "a fox"}, parent_id=row.id, edits=[{"op": "flip"}])
+    assert again.image("ann", child.id).parent_id == row.id
+    again.db.close()

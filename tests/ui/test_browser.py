@@ -1,6 +1,4 @@
 """A real browser (Debian's Chromium driven by Playwright) opens every tab and saves a screenshot."""
-import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -10,33 +8,6 @@ from neurocanvas.handlers.status import TABS
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screens"
 TAB_KEYS = {"Style transfer": "style_transfer", "Text to image": "text_to_image", "Prompt lab": "prompt_lab",
             "Compare & vote": "compare", "Art director": "director", "Profile": "profile"}
-
-
-def chromium_path() -> str:
-    path = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-    if not path:  # `make test` installs it; a bare pytest run must say what is missing, not skip
-        pytest.fail("Chromium is not installed: run `make test` (it installs Debian's chromium) or set CHROMIUM=/path.")
-    return path
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """One Chromium for the module; each test gets a fresh context (cookies, storage) of its own."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox", "--disable-gpu"])
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(app, browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.goto(app[0].local_url)
-    yield page
-    context.close()
 
 
 def test_every_tab_opens_and_is_screenshotted(page):
