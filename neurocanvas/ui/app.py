@@ -40,6 +40,9 @@ MAX_ADMITTED = 32  # heavy events Gradio lets in at once; the job service's work
 # Gradio 6 sends every event through its queue, queue=False ones included: light events (prompt analysis,
 # gallery, profile) get their own limit, or they would wait one at a time behind each other.
 LIGHT_CONCURRENCY = 8
+# Events whose handler can refuse an input stay on the queue (no queue=False): Gradio 6.31 shows a queue=False
+# event's gr.Error as a bare "Error" badge without its message. queue=False is kept for loads, timers, Stop and
+# widget-only updates that cannot fail (tests/ui/test_browser_messages.py).
 
 HEADER = """# NeuroCanvas
 A local, CPU-first AI art studio: everything runs on this machine."""

@@ -50,7 +50,8 @@ def build(edit: EditHandler, image_id: gr.Number) -> gr.Markdown:
 
     outputs = [preview, steps, listing]
     private = dict(api_visibility="private")  # on the queue: a refusal then shows its message, not only "Error"
-    open_button.click(edit.open, image_id, [preview, source, steps, listing], **private)
+    open_button.click(edit.open, image_id, [preview, source, steps, listing], **private).success(
+        lambda: "", None, answer, queue=False)  # the last save's line belonged to the previous edit
     rotate_left.click(edit.rotate_left, [source, steps], outputs, **private)
     rotate_right.click(edit.rotate_right, [source, steps], outputs, **private)
     rotate_any.click(edit.rotate, [source, steps, angle], outputs, **private)

@@ -34,22 +34,22 @@ def build(prefs: PreferencesHandler, profile: ProfileHandler, image_id: gr.Numbe
     def rate(picked: float, value: float, request: gr.Request) -> str:
         return prefs.feedback(picked, "rating", value, request)
 
-    stars.select(rate, [image_id, stars], thanks, queue=False, api_visibility="private")
+    stars.select(rate, [image_id, stars], thanks, api_visibility="private")
     for kind, button in buttons.items():
-        event = button.click(reaction(prefs, kind), image_id, thanks, queue=False, api_visibility="private")
+        event = button.click(reaction(prefs, kind), image_id, thanks, api_visibility="private")
         if kind == "share":
             event.success(None, thanks, None, js=COPY_LINK_JS)
 
     def stop(picked: float, request: gr.Request) -> str:  # its own name: /stop_sharing is the Profile tab's API
         return prefs.stop_sharing(picked, request)
 
-    unshare.click(stop, image_id, thanks, queue=False, api_visibility="private")
+    unshare.click(stop, image_id, thanks, api_visibility="private")
 
     def save(picked: float, request: gr.Request) -> tuple:
         path = profile.download(picked, "PNG", request)
         return gr.File(value=path, visible=True), prefs.feedback(picked, "download", 0, request)
 
-    download_button.click(save, image_id, [file, thanks], queue=False, api_visibility="private")
+    download_button.click(save, image_id, [file, thanks], api_visibility="private")
     # another picked image: the stars, the answer and the download were the previous image's, so they go
     image_id.change(lambda: (None, "", gr.File(value=None, visible=False)), None, [stars, thanks, file], queue=False,
                     api_visibility="private")

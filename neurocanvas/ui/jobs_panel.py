@@ -15,4 +15,4 @@ def build(demo: gr.Blocks, jobs: JobsHandler) -> None:
         message = gr.Markdown()
     gr.Timer(2.0).tick(jobs.list, None, table, queue=False, api_visibility="private")
     demo.load(jobs.list, None, table, api_name="jobs", queue=False)
-    cancel.click(jobs.cancel, job_id, [message, table], api_name="cancel_job", queue=False)
+    cancel.click(jobs.cancel, job_id, [message, table], api_name="cancel_job")

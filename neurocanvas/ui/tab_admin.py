@@ -25,12 +25,12 @@ def build(demo: gr.Blocks, admin: AdminHandler, tab: gr.Tab) -> None:
         settled = gr.Markdown(elem_id="admin-settled")
     demo.load(_for_owner(admin), None, [figures, note], queue=False)
     tab.select(_on_open(admin), None, [users, system, reports], queue=False)
-    refresh.click(admin.users, None, users, queue=False, api_name="admin_users")
-    refresh.click(admin.dashboard, None, system, queue=False, api_name="admin_dashboard")
-    refresh.click(admin.reports, None, reports, queue=False, api_name="admin_reports")
+    refresh.click(admin.users, None, users, api_name="admin_users")
+    refresh.click(admin.dashboard, None, system, api_name="admin_dashboard")
+    refresh.click(admin.reports, None, reports, api_name="admin_reports")
     reports.select(_picked_report, None, report_id, queue=False)
-    settle.click(admin.settle, [report_id, action], settled, queue=False, api_name="settle_report").success(
-        admin.reports, None, reports, queue=False)
+    settle.click(admin.settle, [report_id, action], settled, api_name="settle_report").success(
+        admin.reports, None, reports)
 
 
 def build_report(admin: AdminHandler) -> None:
@@ -42,7 +42,7 @@ def build_report(admin: AdminHandler) -> None:
         note = gr.Textbox(label="A note for the owner (optional)", max_length=500, scale=3)
     send = gr.Button("Report", size="sm")
     answer = gr.Markdown(elem_id="report-answer")
-    send.click(admin.report, [link, reason, note], answer, queue=False, api_name="report_shared")
+    send.click(admin.report, [link, reason, note], answer, api_name="report_shared")
 
 
 def _for_owner(admin: AdminHandler):

@@ -47,20 +47,20 @@ def build(demo: gr.Blocks, compare: CompareHandler, auto: AutoHandler, profile: 
     board = gr.Dataframe(headers=LEADERBOARD, label="Leaderboard (Elo)", interactive=False)
     with gr.Accordion("Your recent images", open=False):
         recent = gr.Gallery(columns=8, height="auto", interactive=False)
-        gr.Button("Show", size="sm").click(profile.first_page, None, recent, queue=False)
+        gr.Button("Show", size="sm").click(profile.first_page, None, recent)
 
     plan.click(auto.plan, [prompt, count], [plan_text, models], api_name="auto_plan")
     job = generate.click(auto.generate_to_compare, [prompt, negative, models, count],
                          [side_by_side, details, ids, plan_text], api_name="generate_to_compare",
                          concurrency_id=heavy, concurrency_limit=heavy_limit)
     stop.click(None, None, None, cancels=[job], queue=False)
-    show.click(compare.compare, ids, [side_by_side, details], api_name="compare", queue=False)
+    show.click(compare.compare, ids, [side_by_side, details], api_name="compare")
     ids.change(lambda: ("", None, None), None, [voted, files, winner], queue=False,  # the vote and exports were the
                api_visibility="private")  # previous comparison's
     side_by_side.select(selected_image_id, None, winner, queue=False)
     recent.select(_add_id, ids, ids, queue=False)
-    vote.click(compare.vote, [ids, winner], [voted, board], api_name="vote", queue=False)
-    export.click(compare.export, ids, files, api_name="export_comparison", queue=False)
+    vote.click(compare.vote, [ids, winner], [voted, board], api_name="vote")
+    export.click(compare.export, ids, files, api_name="export_comparison")
     demo.load(compare.leaderboard, None, board, api_name="leaderboard", queue=False)
     pull_clip.click(_pull(model_manager), None, clip_status, api_name="pull_clip", concurrency_id="pull",
                     concurrency_limit=1).then(compare.clip_status, None, clip_status, queue=False)

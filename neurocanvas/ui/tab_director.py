@@ -62,12 +62,12 @@ def build(demo: gr.Blocks, director: DirectorHandler, tabs: gr.Tabs, t2i_prompt:
     run_action.click(director.refine_step, [working, action, model, versions],
                      [versions, history_text, diff, candidate, explanation, alternatives],
                      api_visibility="private", concurrency_id="llm", concurrency_limit=1)
-    accept.click(director.accept, [candidate, conversation], [working, accepted], queue=False)
-    reject.click(director.reject, versions, [versions, history_text, diff, candidate], queue=False)
+    accept.click(director.accept, [candidate, conversation], [working, accepted])
+    reject.click(director.reject, versions, [versions, history_text, diff, candidate])
     use.click(lambda text: (text, gr.Tabs(selected="text_to_image")), candidate, [t2i_prompt, tabs], queue=False)
 
-    past.select(director.load, past, [chatbot, conversation], queue=False, api_name="director_load")
+    past.select(director.load, past, [chatbot, conversation], api_name="director_load")
     new.click(lambda: ([], None, []), None, [chatbot, conversation, versions], queue=False)
-    delete.click(director.delete, conversation, [chatbot, conversation, deleted], queue=False,
-                 api_name="director_delete").then(director.conversation_choices, None, past, queue=False)
+    delete.click(director.delete, conversation, [chatbot, conversation, deleted],
+                 api_name="director_delete").then(director.conversation_choices, None, past)
     demo.load(director.conversation_choices, None, past, queue=False)

@@ -17,8 +17,8 @@ def build(demo: gr.Blocks, profile: ProfileHandler, models: ModelsHandler, prefs
         stats = gr.JSON(label="Your statistics")
         history = gr.Dataframe(headers=HISTORY, label="History: your latest jobs", interactive=False, wrap=True)
         refresh_stats = gr.Button("Refresh")
-        refresh_stats.click(profile.profile, None, stats, api_name="profile", queue=False)
-        refresh_stats.click(profile.history, None, history, api_name="job_history", queue=False)
+        refresh_stats.click(profile.profile, None, stats, api_name="profile")
+        refresh_stats.click(profile.history, None, history, api_name="job_history")
     with gr.Tab("Gallery"):
         with gr.Row():
             page = gr.Number(value=1, precision=0, minimum=1, label="Page", scale=1)
@@ -34,7 +34,7 @@ def build(demo: gr.Blocks, profile: ProfileHandler, models: ModelsHandler, prefs
                                  elem_id="profile-gallery", scale=3, interactive=False)
             details = gr.JSON(label="Picked image", scale=1, elem_id="profile-details")
         gr.Button("Show").click(profile.gallery, [page, model, kind, favourites, since, until, sort], gallery,
-                                api_name="gallery", queue=False)
+                                api_name="gallery")
         image_id = gr.Number(label="Image id (click an image)", precision=0, elem_id="feedback-image")
         thanks = feedback_bar.build(prefs, profile, image_id, "feedback", download=False)
         with gr.Row():
@@ -45,14 +45,14 @@ def build(demo: gr.Blocks, profile: ProfileHandler, models: ModelsHandler, prefs
         file = gr.File(label="Download", interactive=False)
         last_deleted = gr.State(None)
         gallery.select(feedback_bar.selected_image_id, None, image_id, queue=False).then(
-            profile.details, image_id, details, queue=False)
+            profile.details, image_id, details)
         gr.api(profile.details, api_name="image_details")
         gr.api(prefs.feedback, api_name="feedback")
         gr.api(prefs.stop_sharing, api_name="stop_sharing")
-        download.click(profile.download, [image_id, fmt], file, api_name="download_image", queue=False).success(
-            feedback_bar.reaction(prefs, "download"), image_id, thanks, queue=False)
-        delete.click(profile.delete, image_id, [thanks, last_deleted], api_name="delete_image", queue=False)
-        undo.click(profile.restore, last_deleted, thanks, api_name="restore_image", queue=False)
+        download.click(profile.download, [image_id, fmt], file, api_name="download_image").success(
+            feedback_bar.reaction(prefs, "download"), image_id, thanks)
+        delete.click(profile.delete, image_id, [thanks, last_deleted], api_name="delete_image")
+        undo.click(profile.restore, last_deleted, thanks, api_name="restore_image")
         edit_panel.build(edit, image_id)
     with gr.Tab("Preferences"):
         with gr.Row():
@@ -68,10 +68,10 @@ def build(demo: gr.Blocks, profile: ProfileHandler, models: ModelsHandler, prefs
         algorithm_msg = gr.Markdown()
         report = gr.Dataframe(headers=["algorithm", "users", "total reward"], label="All users: reward by algorithm")
         refresh = gr.Button("Refresh")
-        refresh.click(prefs.preferences, None, charts, queue=False, api_name="preferences")
-        refresh.click(prefs.recommend, None, recommendation, queue=False, api_name="recommend")
-        refresh.click(prefs.report, None, report, queue=False, api_name="algorithm_report")
-        algorithm.select(prefs.set_algorithm, [algorithm, epsilon], algorithm_msg, queue=False, api_name="set_algorithm")
+        refresh.click(prefs.preferences, None, charts, api_name="preferences")
+        refresh.click(prefs.recommend, None, recommendation, api_name="recommend")
+        refresh.click(prefs.report, None, report, api_name="algorithm_report")
+        algorithm.select(prefs.set_algorithm, [algorithm, epsilon], algorithm_msg, api_name="set_algorithm")
     with gr.Tab("Models"):
         table = gr.Dataframe(headers=COLUMNS, value=models.models(), interactive=False, wrap=True, label="Catalog")
         with gr.Row():
@@ -79,9 +79,9 @@ def build(demo: gr.Blocks, profile: ProfileHandler, models: ModelsHandler, prefs
             pull = gr.Button("Pull", variant="primary", scale=1)
         about = gr.Markdown()
         result = gr.Markdown(elem_id="pull-result")
-        choice.change(models.describe, choice, about, queue=False)
+        choice.change(models.describe, choice, about)
         pull.click(models.pull, choice, [result, table], api_name="pull_model", concurrency_id="pull", concurrency_limit=1)
-        gr.Button("Refresh").click(models.models, None, table, api_name="models", queue=False)
+        gr.Button("Refresh").click(models.models, None, table, api_name="models")
     with gr.Tab("Settings"):
         gr.Markdown("### Your defaults\nThe model each tab opens with. The learning algorithm and epsilon are under "
                     "Preferences.")
@@ -99,12 +99,12 @@ def build(demo: gr.Blocks, profile: ProfileHandler, models: ModelsHandler, prefs
         settings_msg = gr.Markdown(elem_id="settings-result")
         settings = gr.JSON(label="Settings (yours, this studio's now, and the launch options)")
         refresh_settings = gr.Button("Refresh")
-        refresh_settings.click(settings_handler.settings, None, settings, api_name="settings", queue=False)
+        refresh_settings.click(settings_handler.settings, None, settings, api_name="settings")
         save_defaults.click(settings_handler.save_defaults, [t2i_default, style_default], settings_msg,
-                            api_name="save_defaults", queue=False).success(
-            settings_handler.settings, None, settings, queue=False)
+                            api_name="save_defaults").success(
+            settings_handler.settings, None, settings)
         apply_studio.click(settings_handler.apply_studio, [threads, memory], settings_msg, api_name="studio_settings",
-                           queue=False).success(settings_handler.settings, None, settings, queue=False)
+                           queue=False).success(settings_handler.settings, None, settings)
 
     demo.load(profile.profile, None, stats, queue=False)
     demo.load(settings_handler.settings, None, settings, queue=False)

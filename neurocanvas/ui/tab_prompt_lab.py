@@ -59,17 +59,17 @@ def build(demo: gr.Blocks, lab: PromptLabHandler, director: DirectorHandler, pre
 
     widgets = [sentiment, keywords, concepts, mood, palette, styles, missing, notes]
     prompt.change(None, prompt, count, js=COUNT_JS)
-    (analyze_btn.click(lab.analyze, prompt, analysis, api_name="analyze_prompt", queue=False)
-     .success(lab.render, analysis, widgets, queue=False)
-     .success(lab.history, [search, favourites_only], history, queue=False))
-    enhance_btn.click(lab.enhance, [prompt, seed], [enhanced, marked], api_name="enhance_prompt", queue=False)
+    (analyze_btn.click(lab.analyze, prompt, analysis, api_name="analyze_prompt")
+     .success(lab.render, analysis, widgets)
+     .success(lab.history, [search, favourites_only], history))
+    enhance_btn.click(lab.enhance, [prompt, seed], [enhanced, marked], api_name="enhance_prompt")
     enhance_llm_btn.click(director.enhance, prompt, [enhanced, marked], api_name="enhance_prompt_llm",
                           concurrency_id="llm", concurrency_limit=1)
     use_enhanced.click(lambda text: text, enhanced, prompt, queue=False)
-    styles.select(lab.add_style, [prompt, styles], prompt, queue=False)
+    styles.select(lab.add_style, [prompt, styles], prompt)
 
     gr.on([search.submit, favourites_only.change, demo.load], lab.history, [search, favourites_only], history,
-          api_name="prompt_history", queue=False)
+          api_name="prompt_history")
     history.select(_pick_row, history, [picked, prompt], queue=False)
 
     def favourite(prompt_id: float, request: gr.Request) -> str:
@@ -79,8 +79,8 @@ def build(demo: gr.Blocks, lab: PromptLabHandler, director: DirectorHandler, pre
         return lab.set_favourite(prompt_id, False, request)
 
     for button, fn in ((favourite_btn, favourite), (unfavourite_btn, unfavourite)):
-        (button.click(fn, picked, favourite_msg, queue=False, api_visibility="private")
-         .success(lab.history, [search, favourites_only], history, queue=False))
+        (button.click(fn, picked, favourite_msg, api_visibility="private")
+         .success(lab.history, [search, favourites_only], history))
     gr.api(lab.set_favourite, api_name="favourite_prompt")
     # the prompt box holds the picked history row, or the prompt with the suggested style just added
     send_btn.click(lambda text: (text, gr.Tabs(selected="text_to_image")), prompt, [t2i_prompt, tabs], queue=False)

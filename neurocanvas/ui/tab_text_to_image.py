@@ -62,13 +62,13 @@ def build(demo: gr.Blocks, t2i: TextToImageHandler, models: ModelsHandler, prefs
     stop.click(t2i.stopped, None, info, cancels=[job], queue=False, api_visibility="private")
     job.then(feedback_bar.first_result, gallery, picked, queue=False)
     gallery.select(feedback_bar.selected_image_id, None, picked, queue=False)
-    model.change(t2i.model_defaults, model, [steps, guidance, width, height, status, tiny_vae], queue=False,
+    model.change(t2i.model_defaults, model, [steps, guidance, width, height, status, tiny_vae],
                  api_name="model_defaults")
-    quality.select(t2i.apply_quality, [quality, model], [steps, width, height], queue=False, api_name="quality_preset")
+    quality.select(t2i.apply_quality, [quality, model], [steps, width, height], api_name="quality_preset")
     pull.click(models.pull, model, [status, gr.State()], concurrency_id="pull", concurrency_limit=1,
-               api_visibility="private").then(t2i.status, model, status, queue=False)
+               api_visibility="private").then(t2i.status, model, status)
     png.upload(t2i.read_png, png, [prompt, negative, model, steps, guidance, width, height, seed, scheduler, tiny_vae, info],
-               api_name="read_png_settings", queue=False)
+               api_name="read_png_settings")
     demo.load(t2i.status, None, status, api_name="text_to_image_status", queue=False)
     demo.load(t2i.user_model, None, model, api_name="text_to_image_default_model", queue=False)  # sets the form too
     return prompt

@@ -32,6 +32,7 @@ def test_an_edit_is_saved_reopened_and_undone(ctx, page):
     page.locator("#feedback-image input").fill(str(edited.id))  # pick the edited image and edit it again
     page.locator("#edit-open").click()
     steps.get_by_text("1. rotate -90°").wait_for(timeout=15_000)  # it reopens as its original with its step
+    page.wait_for_function("!document.querySelector('#edit-answer').innerText.includes('Saved')", timeout=10_000)
     page.get_by_role("button", name="Undo last step").click()
     steps.get_by_text("No edit yet").wait_for(timeout=15_000)
     page.locator("#edit-save").click()
