@@ -9,7 +9,7 @@ from PIL import Image
 
 from neurocanvas.context import AppContext
 from neurocanvas.handlers.common import row_id, seed_text, user_errors, user_of
-from neurocanvas.store.images import read_png_meta, write_atomic
+from neurocanvas.store.images import read_png_meta
 
 HISTORY = ["job", "kind", "status", "models", "prompt", "seconds", "created"]
 
@@ -99,5 +99,4 @@ class ProfileHandler:
             buffer = io.BytesIO()
             with Image.open(source) as image:
                 image.convert("RGB").save(buffer, format=fmt, quality=92)
-            relative = f"u{self.repo.user(user).id}/exports/image-{row.id}.{FORMATS[fmt]}"
-            return str(write_atomic(self.repo.images_dir, relative, buffer.getvalue()))
+            return str(self.repo.write_export(user, f"image-{row.id}.{FORMATS[fmt]}", buffer.getvalue()))

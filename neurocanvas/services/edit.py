@@ -13,7 +13,7 @@ from PIL import Image
 from neurocanvas import __version__
 from neurocanvas.engines import image_edit
 from neurocanvas.store import Repo
-from neurocanvas.store.images import read_png_meta, write_atomic
+from neurocanvas.store.images import read_png_meta
 from neurocanvas.store.tables import Image as ImageRow
 
 PREVIEW_SIDE = 768  # the preview is cut from a copy this size: crops are fractions, so it matches the saved image
@@ -50,8 +50,7 @@ class EditService:
         """The preview as a PNG in the user's exports (one per source image, overwritten), for the client API."""
         buffer = io.BytesIO()
         self.preview(user, image_id, steps).save(buffer, format="PNG")
-        relative = f"u{self.repo.user(user).id}/exports/edit-preview-{image_id}.png"
-        return str(write_atomic(self.repo.images_dir, relative, buffer.getvalue()))
+        return str(self.repo.write_export(user, f"edit-preview-{image_id}.png", buffer.getvalue()))
 
     def save(self, user: str, image_id: int, steps: list) -> ImageRow:
         """A new gallery image: the parent's settings plus `parent_id` and `edits` in the PNG and the row."""

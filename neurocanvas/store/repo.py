@@ -277,6 +277,11 @@ class Repo:
     def set_clip_score(self, user: str | None, image_id: int, score: float) -> None:
         Image.update(clip_score=score).where((Image.id == image_id) & (Image.user == self.user(user))).execute()
 
+    def write_export(self, user: str | None, name: str, data: bytes) -> Path:
+        """A file made for the user to fetch (a converted download, an edit preview), in their exports folder;
+        the next file of that name replaces it."""
+        return image_files.write_atomic(self.images_dir, f"u{self.user(user).id}/exports/{name}", data)
+
     def image_path(self, row: Image) -> Path:
         return self.images_dir / row.path
 
