@@ -1,7 +1,9 @@
-"""Text to image with few-step diffusion on the CPU: one request in, PIL images out, previews on the way.
+"""Text to image (and image to image) with few-step diffusion on the CPU: one request in, PIL images out.
 
 Pure: it receives a loaded diffusers pipeline (and optionally a tiny VAE), never a hub id. Each image
 of a batch is its own run with seed, seed+1, ..., so any image can be reproduced alone from its seed.
+Image to image is the same pipeline's weights seen through diffusers' image-to-image class (from_pipe):
+no second copy in memory.
 """
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ import time
 from typing import Any, Callable
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageOps
 
 from neurocanvas.engines.prompt_analysis import MAX_PROMPT_CHARS  # one limit for every prompt in the studio
 
@@ -60,9 +62,14 @@ class Request:
     batch_size: int = 1
     scheduler: str = "default"
     tiny_vae: bool = True
+    strength: float | None = None  # image to image: how far from the start image (None: text to image)
 
     def seeds(self) -> list[int]:
         return [(self.seed + i) % (MAX_SEED + 1) for i in range(self.batch_size)]
+
+    def denoise_steps(self) -> int:
+        """Steps that run: image to image skips the first (1 - strength) of the schedule, as diffusers does."""
+        return self.num_inference_steps if self.strength is None else int(self.num_inference_steps * self.strength)
 
 
 @dataclasses.dataclass
@@ -96,6 +103,15 @@ def check_inputs(request: Request, max_size: int = MAX_SIZE, min_steps: int = 1,
         raise InvalidRequest(f"The seed must be between 0 and {MAX_SEED} (or -1 for a random one).")
     if request.scheduler not in SCHEDULERS:
         raise InvalidRequest(f"Unknown scheduler {request.scheduler!r}; choose one of {', '.join(SCHEDULERS)}.")
+    if request.strength is not None:
+        if not isinstance(request.strength, (int, float)) or not math.isfinite(request.strength) \
+                or not 0 < request.strength <= 1:
+            raise InvalidRequest(f"Strength must be above 0 and at most 1 (0 keeps the start image, 1 ignores it), "
+                                 f"not {request.strength}.")
+        if request.denoise_steps() < 1:
+            need = math.ceil(1 / request.strength)
+            raise InvalidRequest(f"At strength {request.strength:g}, {request.num_inference_steps} step(s) leave no "
+                                 f"step to run: use at least {need} steps, or a higher strength.")
 
 
 def latent_preview(latents: Any) -> Image.Image:
@@ -116,8 +132,8 @@ class TextToImage:
         self.pipe = pipe
         self.tiny_vae = tiny_vae
 
-    def _pipeline_for(self, request: Request) -> Any:
-        """A view of the shared pipeline with this request's scheduler and VAE (from_pipe shares the weights)."""
+    def _pipeline_for(self, request: Request, image_to_image: bool = False) -> Any:
+        """A view of the shared pipeline with this request's scheduler, VAE and task (from_pipe shares the weights)."""
         import diffusers
 
         components: dict = {}
@@ -126,17 +142,25 @@ class TextToImage:
             components["scheduler"] = scheduler_class.from_config(self.pipe.scheduler.config)
         if request.tiny_vae and self.tiny_vae is not None:
             components["vae"] = self.tiny_vae
-        if not components:
+        if not components and not image_to_image:
             return self.pipe
-        view = type(self.pipe).from_pipe(self.pipe, **components)
+        kind = diffusers.AutoPipelineForImage2Image if image_to_image else type(self.pipe)
+        view = kind.from_pipe(self.pipe, **components)
         view.set_progress_bar_config(disable=True)
         return view
 
     def __call__(self, request: Request, progress: Progress | None = None,
-                 cancel: threading.Event | None = None) -> Result:
+                 cancel: threading.Event | None = None, init_image: Image.Image | None = None) -> Result:
+        """`init_image` (with `request.strength`): image to image, the start image fitted to width x height."""
         import torch
 
-        pipe = self._pipeline_for(request)
+        if (init_image is None) != (request.strength is None):
+            raise InvalidRequest("Image to image needs both a start image and a strength.")
+        pipe = self._pipeline_for(request, image_to_image=init_image is not None)
+        start: dict = {"width": request.width, "height": request.height}
+        if init_image is not None:  # cropped to the asked size's shape, centred, then scaled to it
+            start = {"image": ImageOps.fit(init_image.convert("RGB"), (request.width, request.height),
+                                           Image.Resampling.LANCZOS), "strength": float(request.strength)}
         notes = []
         limit = getattr(getattr(pipe, "tokenizer", None), "model_max_length", 77)
         if prompt_tokens(pipe, request.prompt) > limit:
@@ -155,7 +179,7 @@ class TextToImage:
                 if cancel is not None and cancel.is_set():
                     raise Cancelled()
                 if progress is not None:
-                    progress(index, step + 1, request.num_inference_steps, latent_preview(kwargs["latents"]))
+                    progress(index, step + 1, request.denoise_steps(), latent_preview(kwargs["latents"]))
                 return kwargs
 
             if cancel is not None and cancel.is_set():
@@ -163,7 +187,7 @@ class TextToImage:
             kwargs = {"negative_prompt": request.negative_prompt} if request.negative_prompt and accepts_negative else {}
             with torch.inference_mode():
                 output = pipe(prompt=request.prompt, num_inference_steps=request.num_inference_steps,
-                              guidance_scale=request.guidance_scale, width=request.width, height=request.height,
+                              guidance_scale=request.guidance_scale, **start,
                               generator=torch.Generator("cpu").manual_seed(seed), callback_on_step_end=on_step,
                               callback_on_step_end_tensor_inputs=["latents"], **kwargs)
             finished = time.perf_counter()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import collections
 import dataclasses
+import html
 import json
 import logging
 import math
@@ -98,9 +99,10 @@ class PreferencesHandler:
         with user_errors():
             if kind == "vote":  # a vote weighs images against each other: only Compare's /vote casts one
                 raise ValueError("Votes are cast in Compare & vote (the /vote endpoint), among the images compared.")
-            return self.record(user_of(request), image_id, kind, value)
+            return self.record(user_of(request), image_id, kind, value, origin=_origin(request))
 
-    def record(self, user: str, image_id: Any, kind: str, value: Any = 0) -> str:
+    def record(self, user: str, image_id: Any, kind: str, value: Any = 0, origin: str = "") -> str:
+        """`origin` (this studio's address as the browser reached it) makes a share's embed snippet."""
         image_id = row_id(image_id, "an image")
         score = rewards.reward(kind, _finite(value))
         row, new = self.repo.record_feedback(user, image_id, kind, _finite(value), score)
@@ -109,6 +111,8 @@ class PreferencesHandler:
         else:
             image = self.repo.image(user, image_id) if new else None  # not for a flood's repeats
         link = f" Link (copied): {self.link(image)}" if kind == "share" else ""
+        if kind == "share" and origin:
+            link += "\n\nEmbed it in a web page:\n```html\n" + self.embed(image, origin) + "\n```"
         if not new:
             return f"Already counted: your {kind} of image #{image_id}.{link}"
         algorithm, _ = self.algorithm(user)
@@ -121,6 +125,14 @@ class PreferencesHandler:
     def link(self, image) -> str:
         """A signed link to the image on this studio, for Share: it ends when the image is deleted or unshared."""
         return self.shares.link(image.id, image.sha256, image.share_key)
+
+    def embed(self, image, origin: str) -> str:
+        """HTML that shows the shared image on another page, linked to itself, its prompt as the alt text."""
+        url = html.escape(origin + self.link(image), quote=True)
+        generation = self.repo.image_generation(image)
+        alt = html.escape((generation.prompt if generation else "")[:200] or f"Image {image.id}", quote=True)
+        return (f'<a href="{url}"><img src="{url}" alt="{alt}" width="{image.width}" height="{image.height}" '
+                f'loading="lazy"></a>')
 
     def stop_sharing(self, image_id: float, request: gr.Request) -> str:
         """Every link to the image stops opening; a later Share makes a new one."""
@@ -273,3 +285,11 @@ def _finite(value: Any) -> float:
     if number != number or number in (float("inf"), float("-inf")):
         raise ValueError("The value must be a finite number.")
     return number
+
+
+def _origin(request: gr.Request | None) -> str:
+    """scheme://host the browser used (the host guard has vetted Host); '' when there is no request."""
+    headers = getattr(request, "headers", None) or {}
+    host = headers.get("host", "")
+    scheme = (headers.get("x-forwarded-proto") or "http").split(",")[0].strip()
+    return f"{scheme if scheme in ('http', 'https') else 'http'}://{host}" if host else ""

@@ -3,12 +3,15 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from typing import Any
 
 import gradio as gr
+from gradio.data_classes import FileData
 from PIL import Image
 
 from neurocanvas.context import AppContext
 from neurocanvas.handlers.common import row_id, seed_text, user_errors, user_of
+from neurocanvas.store.exports import zip_images
 from neurocanvas.store.images import read_png_meta
 
 HISTORY = ["job", "kind", "status", "models", "prompt", "seconds", "created"]
@@ -17,6 +20,10 @@ PAGE_SIZE = 24
 SORTS = ["newest", "oldest", "rating", "clip"]
 KINDS = {"": "all tabs", "text_to_image": "Text to image", "style_transfer": "Style transfer"}
 FORMATS = {"PNG": "png", "JPEG": "jpg", "WebP": "webp"}
+
+
+def _caption(row: Any) -> str:
+    return f"#{row.id} · {row.model_id or 'image'}{seed_text(row.seed)}" + (" · ★" if row.favourite else "")
 
 
 def _date(text: str, name: str) -> dt.datetime | None:
@@ -40,16 +47,37 @@ class ProfileHandler:
                 request: gr.Request) -> list[tuple[str, str]]:
         """A page of the user's images, each captioned '#id · model · seed' (the id is what the buttons use)."""
         with user_errors():
-            page = int(page or 1)
-            if page < 1:
-                raise ValueError("Pages start at 1.")
-            end = _date(until, "Until")
-            rows = self.repo.images(user_of(request), page=page, per_page=PAGE_SIZE, favourites=bool(favourites),
-                                    model_id=model_id or "", kind=kind or "", since=_date(since, "From"),
-                                    until=end + dt.timedelta(days=1) if end else None, sort=sort or "newest")
-            return [(str(self.repo.image_path(r)),
-                     f"#{r.id} · {r.model_id or 'image'}{seed_text(r.seed)}" + (" · ★" if r.favourite else ""))
-                    for r in rows]
+            rows = self._page(user_of(request), page, model_id, kind, favourites, since, until, sort)
+            return [(str(self.repo.image_path(r)), _caption(r)) for r in rows]
+
+    def selectable(self, page: float, model_id: str, kind: str, favourites: bool, since: str, until: str, sort: str,
+                   ticked: bool, request: gr.Request) -> dict:
+        """The same page's images as ticks for a zip: none ticked, or (`ticked`) all of them."""
+        with user_errors():
+            rows = self._page(user_of(request), page, model_id, kind, favourites, since, until, sort)
+            return gr.update(choices=[(_caption(r), r.id) for r in rows], value=[r.id for r in rows] if ticked else [])
+
+    def _page(self, user: str, page: float, model_id: str, kind: str, favourites: bool, since: str, until: str,
+              sort: str) -> list:
+        page = int(page or 1)
+        if page < 1:
+            raise ValueError("Pages start at 1.")
+        end = _date(until, "Until")
+        return self.repo.images(user, page=page, per_page=PAGE_SIZE, favourites=bool(favourites),
+                                model_id=model_id or "", kind=kind or "", since=_date(since, "From"),
+                                until=end + dt.timedelta(days=1) if end else None, sort=sort or "newest")
+
+    def download_zip(self, image_ids: list[int], request: gr.Request) -> tuple[str, str]:
+        """(the zip of the ticked images, a line saying what it holds)."""
+        with user_errors():
+            ids = [row_id(i, "an image") for i in image_ids or []]
+            path, count = zip_images(self.repo, user_of(request), ids)
+            return str(path), f"{count} image(s) zipped, each PNG with its settings, plus index.json."
+
+    def api_download_zip(self, image_ids: list[int], request: gr.Request) -> dict:
+        """The ticked images (ids) as one zip file the client downloads: each PNG with its settings, and index.json."""
+        path, _ = self.download_zip(image_ids, request)
+        return FileData(path=path, orig_name="neurocanvas-images.zip").model_dump()
 
     def details(self, image_id: float, request: gr.Request) -> dict:
         """What the lightbox shows beside a picked image: its settings, scores and the user's reactions."""

@@ -1,32 +1,28 @@
 """Text to image: form values -> a checked request -> a job on the heavy queue -> images in the gallery."""
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import hashlib
 import json
-import math
 import random
-import re
 from pathlib import Path
 from typing import Any, Iterator
 
 import gradio as gr
-from PIL import Image
 
 from neurocanvas.context import AppContext
-from neurocanvas.engines.text_to_image import (MAX_GUIDANCE, MAX_PROMPT_CHARS, MAX_SEED, MAX_SIZE, MAX_STEPS, MIN_SIZE, SCHEDULERS,
-                                               Request, check_inputs)
-from neurocanvas.handlers.common import ended_text, seed_text, stopped_text, user_errors, user_of, watch
+from neurocanvas.engines.png_settings import checked_settings
+from neurocanvas.engines.style_transfer import load_image
+from neurocanvas.engines.text_to_image import MAX_SEED, SCHEDULERS, Request, check_inputs
+from neurocanvas.handlers.common import ended_text, row_id, seed_text, stopped_text, user_errors, user_of, watch
 from neurocanvas.services.estimates import estimate_seconds, work_units
 from neurocanvas.services.generate import render_inputs
 from neurocanvas.services.jobs import priority_of
-from neurocanvas.store.images import PARAMETERS_KEY, read_png_meta
+from neurocanvas.store.images import read_png_meta
 
 PRESETS_DIR = Path(__file__).resolve().parents[2] / "presets"
 AUTO = "auto"
-FIELDS = ("prompt", "negative_prompt", "model_id", "num_inference_steps", "guidance_scale", "width", "height",
-          "seed", "scheduler", "tiny_vae")
+VARIATION_STRENGTH = 0.5  # a close variation: half the schedule re-drawn from the image
 
 
 class TextToImageHandler:
@@ -109,7 +105,7 @@ class TextToImageHandler:
     # generation --------------------------------------------------------------------------------
     def prepare(self, model_id: str, prompt: str, negative_prompt: str, steps: Any, guidance: Any, width: Any,
                 height: Any, seed: int, batch: Any = 1, scheduler: str = "default",
-                tiny_vae: bool = True) -> tuple[Request, dict, str | None]:
+                tiny_vae: bool = True, strength: Any = None) -> tuple[Request, dict, str | None]:
         """A checked request for an installed model, its stored params, and the tiny VAE to use (if pulled)."""
         spec = self.registry.spec(model_id)
         if spec.task != "text-to-image":
@@ -118,7 +114,8 @@ class TextToImageHandler:
         job = Request(prompt=prompt or "", negative_prompt=negative_prompt or "",
                       num_inference_steps=_integer(steps, "steps"), guidance_scale=float(guidance),
                       width=_integer(width, "width"), height=_integer(height, "height"), seed=seed,
-                      batch_size=_integer(batch, "batch"), scheduler=scheduler or "default", tiny_vae=bool(tiny_vae))
+                      batch_size=_integer(batch, "batch"), scheduler=scheduler or "default", tiny_vae=bool(tiny_vae),
+                      strength=None if strength is None else _strength(strength))
         check_inputs(job, max_size=d.get("max_size", 1024), min_steps=d.get("min_steps", 1),
                      max_steps=d.get("max_steps", 100))
         self.registry.require(model_id)
@@ -129,16 +126,73 @@ class TextToImageHandler:
                  height: float, seed: float, batch: float, scheduler: str, tiny_vae: bool, request: gr.Request,
                  progress=gr.Progress()) -> Iterator[tuple]:
         """Yields (gallery, preview, info, seed used) as the job moves; a Stop closes it between steps."""
-        user = user_of(request)
         if model_id == AUTO and self.auto is not None:
             yield from self.auto.for_text_to_image(prompt, negative_prompt, width, height, seed, batch, request, progress)
             return
         with user_errors():
-            seed = _integer(seed, "seed")
-            if seed == -1:
-                seed = random.randint(0, MAX_SEED)
+            seed = _seed(seed)
             job, params, vae_id = self.prepare(model_id, prompt, negative_prompt, steps, guidance, width, height, seed,
                                                batch, scheduler, tiny_vae)
+        yield from self._render(user_of(request), model_id, job, params, vae_id, progress)
+
+    def image_to_image(self, prompt: str, negative_prompt: str, model_id: str, steps: float, guidance: float,
+                       width: float, height: float, seed: float, batch: float, scheduler: str, tiny_vae: bool,
+                       start: str | None, start_id: float | None, strength: float, request: gr.Request,
+                       progress=gr.Progress()) -> Iterator[tuple]:
+        """The form's request started from an image: an upload (`start`) or one of the user's gallery images
+        (`start_id`, which the new images name as their parent). Yields what generate yields."""
+        user = user_of(request)
+        with user_errors():
+            if model_id == AUTO:
+                raise ValueError("Image to image runs one model: pick it in Model (Auto is for text alone).")
+            parent = self.repo.image(user, row_id(start_id, "a gallery image")) if start_id else None
+            if parent is None and not start:
+                raise ValueError("Image to image starts from an image: upload one, or pick one in Profile > Gallery "
+                                 "and press 'Image to image'.")
+            source = self.repo.image_path(parent) if parent is not None else start
+            init_image = load_image(source, "start image")
+            seed = _seed(seed)
+            job, params, vae_id = self.prepare(model_id, prompt, negative_prompt, steps, guidance, width, height, seed,
+                                               batch, scheduler, tiny_vae, strength=strength)
+            params["parent_id"] = parent.id if parent is not None else None
+            params["init_image_sha256"] = hashlib.sha256(init_image.tobytes()).hexdigest()
+        yield from self._render(user, model_id, job, params, vae_id, progress, init_image)
+
+    def variations(self, image_id: float, count: float, close: bool, request: gr.Request,
+                   progress=gr.Progress()) -> Iterator[tuple]:
+        """The picked image's prompt and settings again with new seeds; `close` starts each from the image
+        itself (image to image at strength 0.5), so they keep its layout. The new images name it as parent."""
+        user = user_of(request)
+        with user_errors():
+            row = self.repo.image(user, row_id(image_id, "an image"))
+            made, _ = checked_settings(read_png_meta(self.repo.image_path(row)))
+            if not made.get("prompt") or made.get("model_id") not in {s.id for s in self.registry.specs("text-to-image")}:
+                raise ValueError(f"Image #{row.id} was not made from a prompt here, so it has none to vary; "
+                                 "Image to image (in Text to image) starts from any image.")
+            steps = made.get("num_inference_steps", 1)
+            job, params, vae_id = self.prepare(
+                made["model_id"], made["prompt"], made.get("negative_prompt", ""), max(steps, 2) if close else steps,
+                made.get("guidance_scale", 0.0), made.get("width", row.width), made.get("height", row.height),
+                _seed(-1), count, made.get("scheduler", "default"), made.get("tiny_vae", True),
+                strength=VARIATION_STRENGTH if close else None)
+            params["parent_id"] = row.id
+        yield from self._render(user, made["model_id"], job, params, vae_id, progress,
+                                load_image(self.repo.image_path(row), "image") if close else None)
+
+    def start_from(self, image_id: float, request: gr.Request) -> tuple[str, int]:
+        """One of the user's gallery images as Image to image's start: (its file, its id)."""
+        with user_errors():
+            row = self.repo.image(user_of(request), row_id(image_id, "an image"))
+            return str(self.repo.image_path(row)), row.id
+
+    def start_note(self, start_id: float | None) -> str:
+        return f"Starting from gallery image #{int(start_id)}; the new images name it as their parent." if start_id else ""
+
+    def _render(self, user: str, model_id: str, job: Request, params: dict, vae_id: str | None, progress: Any,
+                init_image: Any = None) -> Iterator[tuple]:
+        """Submit the checked request (or give the same request's images back), watch it, show its images."""
+        seed = job.seed
+        with user_errors():
             spec = self.registry.spec(model_id)
             key = hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()
             cached = self.repo.find_done_generation(user, key)
@@ -152,12 +206,12 @@ class TextToImageHandler:
             self.registry.preload(model_id)  # a corrupt model fails here, before any row is written
             if vae_id:
                 self.registry.preload(vae_id)
-            units = work_units(job.num_inference_steps, job.batch_size, job.width, job.height)
+            units = work_units(job.denoise_steps(), job.batch_size, job.width, job.height)
             generation_id = self.jobs.submit(
-                user, "text_to_image", params, inputs=render_inputs(job, model_id, vae_id), prompt=job.prompt,
-                negative_prompt=job.negative_prompt, model_ids=[model_id] + ([vae_id] if vae_id else []),
-                request_key=key, priority=priority_of(job.width, job.height, job.batch_size),
-                estimate_s=self.estimate(model_id, units))
+                user, "text_to_image", params, inputs=render_inputs(job, model_id, vae_id, init_image),
+                prompt=job.prompt, negative_prompt=job.negative_prompt,
+                model_ids=[model_id] + ([vae_id] if vae_id else []), request_key=key,
+                priority=priority_of(job.width, job.height, job.batch_size), estimate_s=self.estimate(model_id, units))
         update = yield from watch(self.jobs, generation_id, progress,
                                   lambda line, preview: (gr.skip(), preview if preview is not None else gr.skip(), line, seed))
         with user_errors():
@@ -169,6 +223,12 @@ class TextToImageHandler:
             info = [f"Job #{generation_id}: {len(rows)} image(s) in {timings.get('total', 0):.1f} s "
                     f"(denoise {timings.get('denoise', 0):.1f} s, decode {timings.get('decode', 0):.1f} s). "
                     f"Seeds: {', '.join(str(r.seed) for r in rows)}.", *timings.get("notes", [])]
+            source = f"image #{params['parent_id']}" if params.get("parent_id") else "the upload"
+            if job.strength is not None:
+                info.insert(1, f"From {source} at strength {job.strength:g} ({job.denoise_steps()} of "
+                               f"{job.num_inference_steps} steps ran).")
+            elif params.get("parent_id"):
+                info.insert(1, f"Variations of {source}: its prompt and settings with new seeds.")
             yield (self._gallery(rows), gr.skip(), "\n\n".join(info), seed)
 
     def estimate(self, model_id: str, units: float) -> float:
@@ -181,95 +241,18 @@ class TextToImageHandler:
     def _gallery(self, rows) -> list[tuple[str, str]]:
         return [(str(self.repo.image_path(r)), f"#{r.id}{seed_text(r.seed)} · {r.model_id}") for r in rows]
 
-    # reading settings back from a PNG -------------------------------------------------------------
-    def read_png(self, path: str | None) -> tuple:
-        """Fill the form from a PNG's settings: ours (JSON) or AUTOMATIC1111's `parameters` text."""
-        with user_errors():
-            if not path:
-                return tuple(gr.skip() for _ in FIELDS) + ("",)
-            try:
-                meta = read_png_meta(path)
-                if not meta:
-                    meta = parse_a1111(_png_text(path).get(PARAMETERS_KEY, ""))
-            except Image.DecompressionBombError:
-                raise ValueError("That PNG is too large to open safely; its settings were not read.") from None
-            except (OSError, ValueError, SyntaxError):
-                raise ValueError("That file is not a readable PNG.") from None
-            kept, skipped = checked_settings(meta)
-            if not kept:
-                raise ValueError("That PNG carries no generation settings this form can use.")
-            values = tuple(kept[f] if f in kept else gr.skip() for f in FIELDS)
-            line = "Settings read from the PNG" + (f" (seed {kept['seed']})." if "seed" in kept else ".")
-            if skipped:
-                line += f" Left as they were (missing or out of range in the file): {', '.join(skipped)}."
-            return values + (line,)
+
+def _seed(value: Any) -> int:
+    """The form's seed; -1 draws a random one."""
+    seed = _integer(value, "seed")
+    return random.randint(0, MAX_SEED) if seed == -1 else seed
 
 
-_WHOLE = {"num_inference_steps": (1, MAX_STEPS), "width": (MIN_SIZE, MAX_SIZE), "height": (MIN_SIZE, MAX_SIZE),
-          "seed": (0, MAX_SEED)}
-
-
-def checked_settings(meta: Any) -> tuple[dict, list[str]]:
-    """The fields a PNG may set, each of the form's type and range, and the names of those dropped.
-
-    A PNG's text chunks are anybody's to write: a settings JSON of `42`, or a seed of 1e300, must not reach
-    the widgets (an integer past 64 bits cannot even be sent to the browser)."""
-    if not isinstance(meta, dict):
-        return {}, []
-    kept: dict[str, Any] = {}
-    for field in FIELDS:
-        value = meta.get(field)
-        if field in ("prompt", "negative_prompt"):
-            ok = isinstance(value, str) and len(value) <= MAX_PROMPT_CHARS
-        elif field in ("model_id", "scheduler"):
-            ok = isinstance(value, str) and len(value) <= 200 and (field != "scheduler" or value in SCHEDULERS)
-        elif field == "tiny_vae":
-            ok = isinstance(value, bool)
-        elif field == "guidance_scale":
-            ok = _number(value) and 0 <= value <= MAX_GUIDANCE
-        else:
-            low, high = _WHOLE[field]
-            ok = _number(value) and float(value).is_integer() and low <= value <= high
-            value = int(value) if ok else value
-        if ok:
-            kept[field] = value
-    return kept, [f for f in FIELDS if f not in kept and f in meta]
-
-
-def _number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def _png_text(path: str) -> dict:
-    with Image.open(path) as image:
-        return dict(getattr(image, "text", {}) or image.info)
-
-
-A1111_KEYS = {"Steps": ("num_inference_steps", int), "CFG scale": ("guidance_scale", float), "Seed": ("seed", int)}
-
-
-def parse_a1111(text: str) -> dict:
-    """AUTOMATIC1111's 'parameters': prompt lines, 'Negative prompt: ...', then 'Key: value, ...'."""
-    if not text.strip():
-        return {}
-    lines = text.strip().split("\n")
-    settings_line = lines[-1] if re.search(r"(^|, )Steps: \d+", lines[-1]) else ""
-    body = lines[:-1] if settings_line else lines
-    meta: dict[str, Any] = {}
-    negative = [i for i, line in enumerate(body) if line.startswith("Negative prompt:")]
-    if negative:
-        meta["prompt"] = "\n".join(body[: negative[0]])
-        meta["negative_prompt"] = "\n".join(body[negative[0]:])[len("Negative prompt:"):].strip()
-    else:
-        meta["prompt"] = "\n".join(body)
-    for key, value in re.findall(r"([A-Za-z][A-Za-z ]*): ([^,]+)", settings_line):
-        with contextlib.suppress(ValueError):  # a value that is not a number is left out, and named as skipped
-            if key in A1111_KEYS:
-                field, convert = A1111_KEYS[key]
-                meta[field] = convert(value.strip())
-            elif key == "Size" and "x" in value:
-                meta["width"], meta["height"] = (int(v) for v in value.strip().split("x"))
-    return meta
+def _strength(value: Any) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"Strength must be a number above 0 and at most 1, not {value!r}.") from None
 
 
 def _integer(value: Any, name: str) -> int:

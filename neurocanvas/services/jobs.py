@@ -265,7 +265,7 @@ class JobService:
         if status == "done":
             items = [(image_from_bytes(i["png"]), i["meta"], i["model_id"], i["seed"]) for i in result["images"]]
             try:
-                saved = self.rows.repo.save_images(row.user.name, row.id, items) if items else []
+                saved = self.rows.repo.save_images(row.user.name, row.id, items, self.rows.live_parent(row)) if items else []
                 for image_id, score in result.get("scores", {}).items():  # a ranking job's CLIP scores
                     self.rows.repo.set_clip_score(row.user.name, int(image_id), score)
                 if result.get("model"):  # a trained network: the registry installs it as a local model

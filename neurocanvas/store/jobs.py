@@ -10,7 +10,7 @@ import json
 from typing import Iterable
 
 from neurocanvas.store.repo import MAX_PROMPT_CHARS, Repo, _guard
-from neurocanvas.store.tables import Generation, now
+from neurocanvas.store.tables import Generation, Image, now
 
 ACTIVE = ("queued", "running")
 TERMINAL = ("done", "failed", "cancelled", "interrupted")
@@ -87,3 +87,13 @@ class JobsRepo:
             row.history = _event(row.history, "retried", attempt=attempt, reason=reason)
             row.save()
             return True
+
+    @_guard
+    def live_parent(self, row: Generation) -> int | None:
+        """The image an image-to-image job started from, while it is still in its user's gallery (a parent
+        deleted while the job ran leaves the new images standing alone)."""
+        parent_id = json.loads(row.params or "{}").get("parent_id")
+        if not isinstance(parent_id, int):
+            return None
+        found = Image.get_or_none((Image.id == parent_id) & (Image.user == row.user_id) & Image.deleted_at.is_null())
+        return found.id if found is not None else None

@@ -87,19 +87,20 @@ def build_app(ctx: AppContext, warmup: bool = False) -> gr.Blocks:
                 tab_status.build(demo, status, "style_transfer")
                 tab_style_transfer.build(demo, style, preferences, profile, HEAVY, admitted)
             with gr.Tab("Text to image", id="text_to_image"):
-                t2i_prompt = tab_text_to_image.build(demo, t2i, models, preferences, profile, HEAVY, admitted)
+                remix = tab_text_to_image.build(demo, t2i, models, preferences, profile, HEAVY, admitted)
             with gr.Tab("Prompt lab", id="prompt_lab"):
                 tab_status.build(demo, status, "prompt_lab")
-                tab_prompt_lab.build(demo, prompt_lab, director, preferences, tabs, t2i_prompt)
+                tab_prompt_lab.build(demo, prompt_lab, director, preferences, tabs, remix.prompt)
             with gr.Tab("Compare & vote", id="compare"):
                 tab_status.build(demo, status, "compare")
                 tab_compare.build(demo, compare, auto, profile, models, preferences, HEAVY, admitted)
             with gr.Tab("Art director", id="director"):
                 tab_status.build(demo, status, "director")
-                tab_director.build(demo, director, tabs, t2i_prompt)
+                tab_director.build(demo, director, tabs, remix.prompt)
             with gr.Tab("Profile", id="profile"):
                 tab_profile.build(demo, profile, models, preferences, SettingsHandler(ctx, t2i, style),
-                                  EditHandler(ctx))
+                                  EditHandler(ctx), t2i, remix, tabs,
+                                  dict(concurrency_id=HEAVY, concurrency_limit=admitted))
                 with gr.Tab("Report"):
                     tab_admin.build_report(admin)
             with gr.Tab("Admin", id="admin") as admin_tab:

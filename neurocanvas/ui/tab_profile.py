@@ -8,11 +8,15 @@ from neurocanvas.handlers.models import COLUMNS, ModelsHandler
 from neurocanvas.handlers.preferences import PreferencesHandler
 from neurocanvas.handlers.profile import FORMATS, HISTORY, KINDS, SORTS, ProfileHandler
 from neurocanvas.handlers.settings import SettingsHandler
+from neurocanvas.handlers.text_to_image import TextToImageHandler
 from neurocanvas.ui import edit_panel, feedback_bar
+from neurocanvas.ui.tab_text_to_image import Remix
 
 
 def build(demo: gr.Blocks, profile: ProfileHandler, models: ModelsHandler, prefs: PreferencesHandler,
-          settings_handler: SettingsHandler, edit: EditHandler) -> None:
+          settings_handler: SettingsHandler, edit: EditHandler, t2i: TextToImageHandler, remix: Remix,
+          tabs: gr.Tabs, heavy: dict) -> None:
+    """`remix` is the Text to image tab's: the gallery's Image to image and Variations start work there."""
     with gr.Tab("Stats"):
         stats = gr.JSON(label="Your statistics")
         history = gr.Dataframe(headers=HISTORY, label="History: your latest jobs", interactive=False, wrap=True)
@@ -33,8 +37,20 @@ def build(demo: gr.Blocks, profile: ProfileHandler, models: ModelsHandler, prefs
             gallery = gr.Gallery(label="Your images (click one to enlarge it)", columns=6, height="auto",
                                  elem_id="profile-gallery", scale=3, interactive=False)
             details = gr.JSON(label="Picked image", scale=1, elem_id="profile-details")
-        gr.Button("Show").click(profile.gallery, [page, model, kind, favourites, since, until, sort], gallery,
-                                api_name="gallery")
+        filters = [page, model, kind, favourites, since, until, sort]
+        show = gr.Button("Show")
+        with gr.Accordion("Download several as a zip", open=False):
+            ticks = gr.CheckboxGroup([], label="Images on this page (press Show to list them)", elem_id="zip-ticks")
+            with gr.Row():
+                tick_all = gr.Button("Tick all", size="sm")
+                make_zip = gr.Button("Download the ticked as a zip", size="sm", variant="primary", elem_id="zip-go")
+            zip_line = gr.Markdown(elem_id="zip-line")
+            zip_file = gr.File(label="Zip", interactive=False)
+        show.click(profile.gallery, filters, gallery, api_name="gallery").then(
+            profile.selectable, filters + [gr.State(False)], ticks, api_visibility="private")
+        tick_all.click(profile.selectable, filters + [gr.State(True)], ticks, api_visibility="private")
+        make_zip.click(profile.download_zip, ticks, [zip_file, zip_line], api_name="zip_ticked", api_visibility="private")
+        gr.api(profile.api_download_zip, api_name="download_zip")
         image_id = gr.Number(label="Image id (click an image)", precision=0, elem_id="feedback-image")
         thanks = feedback_bar.build(prefs, profile, image_id, "feedback", download=False)
         with gr.Row():
@@ -42,6 +58,10 @@ def build(demo: gr.Blocks, profile: ProfileHandler, models: ModelsHandler, prefs
             download = gr.Button("Download", size="sm", scale=1)
             delete = gr.Button("Delete", size="sm", variant="stop", scale=1)
             undo = gr.Button("Undo delete", size="sm", scale=1)
+        with gr.Row():
+            to_i2i = gr.Button("Image to image", size="sm", elem_id="gallery-i2i")
+            vary = gr.Button("Variations (new seeds)", size="sm", elem_id="gallery-vary")
+            vary_close = gr.Button("Close variations", size="sm")
         file = gr.File(label="Download", interactive=False)
         last_deleted = gr.State(None)
         gallery.select(feedback_bar.selected_image_id, None, image_id, queue=False).then(
@@ -54,6 +74,13 @@ def build(demo: gr.Blocks, profile: ProfileHandler, models: ModelsHandler, prefs
         delete.click(profile.delete, image_id, [thanks, last_deleted], api_name="delete_image")
         undo.click(profile.restore, last_deleted, thanks, api_name="restore_image")
         edit_panel.build(edit, image_id)
+        to_text_to_image = (lambda: gr.Tabs(selected="text_to_image"), None, tabs)
+        to_i2i.click(t2i.start_from, image_id, [remix.start, remix.start_id], api_visibility="private").success(
+            *to_text_to_image, queue=False)
+        runs = [button.click(*to_text_to_image, queue=False).then(
+                    t2i.variations, [image_id, remix.batch, gr.State(close)], remix.results, api_visibility="private",
+                    **heavy) for close, button in ((False, vary), (True, vary_close))]
+        remix.stop.click(None, None, None, cancels=runs, queue=False, api_visibility="private")
     with gr.Tab("Preferences"):
         with gr.Row():
             charts = [gr.BarPlot(x=family, y="average reward", title=f"Your {title}", y_lim=[0, 1])

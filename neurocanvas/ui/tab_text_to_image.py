@@ -1,18 +1,35 @@
-"""Text to image tab: the form, presets, live preview, Stop, results, and settings read back from a PNG."""
+"""Text to image tab: the form, presets, image to image, live preview, Stop, results, variations, and settings
+read back from a PNG."""
 from __future__ import annotations
+
+import dataclasses
 
 import gradio as gr
 
 from neurocanvas.engines.text_to_image import MAX_BATCH, MAX_SIZE, MAX_STEPS, MIN_SIZE
 from neurocanvas.handlers.models import ModelsHandler
+from neurocanvas.handlers.png_settings import read_png
 from neurocanvas.handlers.preferences import PreferencesHandler
 from neurocanvas.handlers.profile import ProfileHandler
 from neurocanvas.handlers.text_to_image import SCHEDULER_CHOICES, TextToImageHandler
 from neurocanvas.ui import feedback_bar, presets_panel
+from neurocanvas.ui.photo_upload import PhotoUpload
+
+
+@dataclasses.dataclass
+class Remix:
+    """What other tabs start work in this one with: the prompt, the start image (and its gallery id), the
+    results, the batch size, and Stop."""
+    prompt: gr.Textbox
+    start: gr.Image
+    start_id: gr.Number
+    results: list
+    batch: gr.Slider
+    stop: gr.Button
 
 
 def build(demo: gr.Blocks, t2i: TextToImageHandler, models: ModelsHandler, prefs: PreferencesHandler,
-          profile: ProfileHandler, heavy: str, heavy_limit: int) -> gr.Textbox:
+          profile: ProfileHandler, heavy: str, heavy_limit: int) -> Remix:
     model_id = t2i.default_model()
     defaults = t2i.registry.spec(model_id).defaults
     status = gr.Markdown(t2i.status(model_id), elem_id="t2i-model-status")
@@ -42,6 +59,12 @@ def build(demo: gr.Blocks, t2i: TextToImageHandler, models: ModelsHandler, prefs
             with gr.Row():
                 generate = gr.Button("Generate", variant="primary", elem_id="t2i-generate")
                 stop = gr.Button("Stop", variant="stop")
+            with gr.Accordion("Image to image: start from a picture", open=False, elem_id="i2i"):
+                start = PhotoUpload(label="Start image", type="filepath", sources=["upload", "clipboard"], height=200)
+                start_id = gr.Number(visible=False, precision=0)  # a gallery image's id: its new images name it
+                start_note = gr.Markdown("Upload a picture, or pick one in Profile > Gallery and press Image to image.")
+                strength = gr.Slider(0, 1, step=0.05, value=0.6, label="Strength: 0 keeps the picture, 1 ignores it")
+                from_image = gr.Button("Generate from the picture", variant="primary", elem_id="i2i-generate")
             png = gr.File(label="Drop a PNG made here (or by AUTOMATIC1111) to reuse its settings",
                           file_types=[".png"], type="filepath")
             with gr.Accordion("Prompt presets", open=False):
@@ -55,20 +78,33 @@ def build(demo: gr.Blocks, t2i: TextToImageHandler, models: ModelsHandler, prefs
                 used_seed = gr.Number(label="Seed used", precision=0, interactive=False)
                 picked = gr.Number(label="Picked result (click an image)", precision=0, elem_id="t2i-picked")
             feedback_bar.build(prefs, profile, picked, "t2i-feedback")
+            with gr.Row():
+                vary = gr.Button("Variations of the picked (new seeds)", size="sm", elem_id="t2i-vary")
+                vary_close = gr.Button("Close variations (keep its layout)", size="sm")
 
     form = [prompt, negative, model, steps, guidance, width, height, seed, batch, scheduler, tiny_vae]
     job = generate.click(t2i.generate, form, [gallery, preview, info, used_seed], api_name="text_to_image",
                          concurrency_id=heavy, concurrency_limit=heavy_limit)
-    stop.click(t2i.stopped, None, info, cancels=[job], queue=False, api_visibility="private")
-    job.then(feedback_bar.first_result, gallery, picked, queue=False)
+    results = [gallery, preview, info, used_seed]
+    heavy_options = dict(concurrency_id=heavy, concurrency_limit=heavy_limit)
+    i2i = from_image.click(t2i.image_to_image, form + [start, start_id, strength], results, api_name="image_to_image",
+                           **heavy_options)
+    variations = [button.click(t2i.variations, [picked, batch, gr.State(close)], results, api_name=name, **heavy_options)
+                  for close, button, name in ((False, vary, "variations"), (True, vary_close, "close_variations"))]
+    stop.click(t2i.stopped, None, info, cancels=[job, i2i, *variations], queue=False, api_visibility="private")
+    for event in (job, i2i, *variations):
+        event.then(feedback_bar.first_result, gallery, picked, queue=False)
+    start.upload(lambda: (None, "Starting from your upload."), None, [start_id, start_note], queue=False)
+    start.clear(lambda: (None, ""), None, [start_id, start_note], queue=False)
     gallery.select(feedback_bar.selected_image_id, None, picked, queue=False)
     model.change(t2i.model_defaults, model, [steps, guidance, width, height, status, tiny_vae],
                  api_name="model_defaults")
     quality.select(t2i.apply_quality, [quality, model], [steps, width, height], api_name="quality_preset")
     pull.click(models.pull, model, [status, gr.State()], concurrency_id="pull", concurrency_limit=1,
                api_visibility="private").then(t2i.status, model, status)
-    png.upload(t2i.read_png, png, [prompt, negative, model, steps, guidance, width, height, seed, scheduler, tiny_vae, info],
+    png.upload(read_png, png, [prompt, negative, model, steps, guidance, width, height, seed, scheduler, tiny_vae, info],
                api_name="read_png_settings")
     demo.load(t2i.status, None, status, api_name="text_to_image_status", queue=False)
     demo.load(t2i.user_model, None, model, api_name="text_to_image_default_model", queue=False)  # sets the form too
-    return prompt
+    start_id.change(t2i.start_note, start_id, start_note, queue=False)
+    return Remix(prompt, start, start_id, results, batch, stop)

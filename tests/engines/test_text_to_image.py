@@ -84,3 +84,47 @@ def test_long_prompt_is_truncated_with_a_note(engine):
 def test_bad_requests_are_refused_before_any_work(change, message):
     with pytest.raises(InvalidRequest, match=message):
         check_inputs(dataclasses.replace(BASE, **change), max_size=128, max_steps=8)
+
+
+# image to image ----------------------------------------------------------------------------------
+def squares(colour_a, colour_b, size=64):
+    from PIL import Image
+
+    image = Image.new("RGB", (size, size), colour_a)
+    image.paste(Image.new("RGB", (size // 2, size), colour_b), (0, 0))
+    return image
+
+
+START = dataclasses.replace(BASE, num_inference_steps=4, strength=0.5)
+
+
+def test_image_to_image_shares_the_weights_and_runs_strength_times_steps(engine):
+    view = engine._pipeline_for(START, image_to_image=True)
+    assert type(view).__name__ == "StableDiffusionImg2ImgPipeline"
+    assert view.unet is engine.pipe.unet and view.text_encoder is engine.pipe.text_encoder  # no second copy
+    seen = []
+    result = engine(START, progress=lambda i, step, total, preview: seen.append((step, total)),
+                    init_image=squares("red", "blue", 96))
+    assert seen == [(1, 2), (2, 2)] and result.images[0].size == (64, 64)  # fitted to the asked size
+
+
+def test_the_start_image_shapes_the_result_and_a_seed_reproduces_it(engine):
+    a = engine(START, init_image=squares("red", "blue")).images[0]
+    again = engine(START, init_image=squares("red", "blue")).images[0]
+    other = engine(START, init_image=squares("white", "black")).images[0]
+    assert np.array_equal(pixels(a), pixels(again))
+    assert np.abs(pixels(a) - pixels(other)).mean() > 1
+
+
+@pytest.mark.parametrize("strength, message", [(0.0, "above 0 and at most 1"), (1.5, "above 0 and at most 1"),
+                                               (float("nan"), "above 0"), (0.2, "use at least 5 steps")])
+def test_bad_strength_is_refused_with_what_is_allowed(strength, message):
+    with pytest.raises(InvalidRequest, match=message):
+        check_inputs(dataclasses.replace(START, strength=strength))
+
+
+def test_a_start_image_needs_a_strength_and_a_strength_a_start_image(engine):
+    with pytest.raises(InvalidRequest, match="both a start image and a strength"):
+        engine(START)
+    with pytest.raises(InvalidRequest, match="both"):
+        engine(BASE, init_image=squares("red", "blue"))

@@ -206,7 +206,10 @@ def test_share_gives_a_link_that_serves_the_image(ctx, app):
     demo, client = app
     image = made(ctx, "a lighthouse")
     message = client.predict(image.id, "share", 0, api_name="/feedback")
-    link = message.split("Link (copied): ")[1]
+    link = message.split("Link (copied): ")[1].split()[0]
+    origin = demo.local_url.rstrip("/")
+    assert (f'<a href="{origin}{link}"><img src="{origin}{link}" alt="a lighthouse" width="{image.width}" '
+            f'height="{image.height}" loading="lazy"></a>') in message  # the embed snippet, with the full address
     with urllib.request.urlopen(demo.local_url.rstrip("/") + link) as answer:
         assert answer.status == 200 and answer.read()[:4] == b"\x89PNG"
     assert link in client.predict(image.id, "share", 0, api_name="/feedback")  # again: counted once, same link
@@ -219,3 +222,10 @@ def test_the_reactions_bar_finds_the_result():
     assert first_result([{"image": {}, "caption": "#7 · 1. lcm"}]) == 7 and first_result(None) is None
     assert saved_image("Job #4: done in 2.0 s; style loss fell 30x. Saved to the gallery as image #9.") == 9
     assert saved_image("Stopped: nothing was saved.") is None
+
+
+def test_the_embed_snippet_escapes_the_prompt(ctx, app):
+    demo, client = app
+    image = made(ctx, 'a "fox" <script>alert(1)</script>')
+    message = client.predict(image.id, "share", 0, api_name="/feedback")
+    assert 'alt="a &quot;fox&quot; &lt;script&gt;alert(1)&lt;/script&gt;"' in message and "<script>" not in message

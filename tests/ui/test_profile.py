@@ -140,3 +140,17 @@ def test_lightbox_details_and_history(ctx, app):
     assert history["data"][0][1:3] == ["text_to_image", "done"]
     stats = client.predict(api_name="/profile")
     assert stats["favourite_model"] == "tiny-sd"
+
+
+def test_ticked_images_download_as_one_zip(ctx, app):
+    import json
+    import zipfile
+
+    demo, client = app
+    rows = [add(ctx, "tiny-sd", colour=c) for c in ("red", "green", "blue")]
+    path = client.predict([rows[2].id, rows[0].id], api_name="/download_zip")
+    with zipfile.ZipFile(path) as archive:
+        assert archive.namelist() == [f"image-{rows[2].id}.png", f"image-{rows[0].id}.png", "index.json"]
+        assert [i["id"] for i in json.loads(archive.read("index.json"))["images"]] == [rows[2].id, rows[0].id]
+    with pytest.raises(Exception, match="Tick the images"):
+        client.predict([], api_name="/download_zip")
