@@ -45,7 +45,7 @@ def build(demo: gr.Blocks, profile: ProfileHandler, models: ModelsHandler, prefs
                 tick_all = gr.Button("Tick all", size="sm")
                 make_zip = gr.Button("Download the ticked as a zip", size="sm", variant="primary", elem_id="zip-go")
             zip_line = gr.Markdown(elem_id="zip-line")
-            zip_file = gr.File(label="Zip", interactive=False)
+            zip_file = gr.File(label="Zip", interactive=False, elem_id="zip-file")
         show.click(profile.gallery, filters, gallery, api_name="gallery").then(
             profile.selectable, filters + [gr.State(False)], ticks, api_visibility="private")
         tick_all.click(profile.selectable, filters + [gr.State(True)], ticks, api_visibility="private")
@@ -76,7 +76,7 @@ def build(demo: gr.Blocks, profile: ProfileHandler, models: ModelsHandler, prefs
         edit_panel.build(edit, image_id)
         to_text_to_image = (lambda: gr.Tabs(selected="text_to_image"), None, tabs)
         to_i2i.click(t2i.start_from, image_id, [remix.start, remix.start_id], api_visibility="private").success(
-            *to_text_to_image, queue=False)
+            lambda: (gr.Tabs(selected="text_to_image"), gr.Accordion(open=True)), None, [tabs, remix.panel], queue=False)
         runs = [button.click(*to_text_to_image, queue=False).then(
                     t2i.variations, [image_id, remix.batch, gr.State(close)], remix.results, api_visibility="private",
                     **heavy) for close, button in ((False, vary), (True, vary_close))]

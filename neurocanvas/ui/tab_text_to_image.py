@@ -23,6 +23,7 @@ class Remix:
     prompt: gr.Textbox
     start: gr.Image
     start_id: gr.Number
+    panel: gr.Accordion
     results: list
     batch: gr.Slider
     stop: gr.Button
@@ -59,7 +60,7 @@ def build(demo: gr.Blocks, t2i: TextToImageHandler, models: ModelsHandler, prefs
             with gr.Row():
                 generate = gr.Button("Generate", variant="primary", elem_id="t2i-generate")
                 stop = gr.Button("Stop", variant="stop")
-            with gr.Accordion("Image to image: start from a picture", open=False, elem_id="i2i"):
+            with gr.Accordion("Image to image: start from a picture", open=False, elem_id="i2i") as i2i_panel:
                 start = PhotoUpload(label="Start image", type="filepath", sources=["upload", "clipboard"], height=200)
                 start_id = gr.Number(visible=False, precision=0)  # a gallery image's id: its new images name it
                 start_note = gr.Markdown("Upload a picture, or pick one in Profile > Gallery and press Image to image.")
@@ -107,4 +108,4 @@ def build(demo: gr.Blocks, t2i: TextToImageHandler, models: ModelsHandler, prefs
     demo.load(t2i.status, None, status, api_name="text_to_image_status", queue=False)
     demo.load(t2i.user_model, None, model, api_name="text_to_image_default_model", queue=False)  # sets the form too
     start_id.change(t2i.start_note, start_id, start_note, queue=False)
-    return Remix(prompt, start, start_id, results, batch, stop)
+    return Remix(prompt, start, start_id, i2i_panel, results, batch, stop)

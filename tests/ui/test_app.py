@@ -20,6 +20,20 @@ def test_every_tab_answers_through_the_api(app):
     assert "model ready: EfficientNet-lite0" in client.predict(api_name="/style_transfer_status")
 
 
+def test_every_endpoint_the_readme_documents_exists(app):
+    """The README's Client API section is what scripts are written from: a renamed endpoint must fail here."""
+    import re
+    from pathlib import Path
+
+    demo, client = app
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r'api_name="(/[a-z_0-9]+)"', readme)) | set(re.findall(r"(?<![\w/])(/[a-z_0-9]+)(?=[,;)])",
+                                                                                       readme.split("## Client API")[1].split("## ")[0]))
+    api = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    documented = {name for name in documented if not name.startswith(("/nc", "/gradio"))}
+    assert len(documented) > 50 and sorted(documented - set(api)) == []
+
+
 def test_a_tab_without_model_names_the_install_command(ctx, app):
     demo, client = app
     ctx.registry.catalog = {k: v for k, v in ctx.registry.catalog.items() if k != "tiny-clip"}
