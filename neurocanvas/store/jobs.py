@@ -97,3 +97,13 @@ class JobsRepo:
             return None
         found = Image.get_or_none((Image.id == parent_id) & (Image.user == row.user_id) & Image.deleted_at.is_null())
         return found.id if found is not None else None
+
+    @_guard
+    def calibrations(self, model_id: str, limit: int = 5) -> list[tuple[dict, dict]]:
+        """(params, timings) of this model's latest calibration renders, in the shape recent_timings gives."""
+        rows = (Generation.select(Generation.timings)
+                .where((Generation.kind == "calibrate") & (Generation.status == "done")
+                       & Generation.model_ids.contains(json.dumps(model_id)))
+                .order_by(Generation.id.desc()).limit(limit))
+        found = [json.loads(r.timings or "{}").get("calibration", {}).get(model_id) or [] for r in rows]
+        return [(run["params"], run["timings"]) for runs in found for run in runs]

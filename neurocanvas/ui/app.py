@@ -9,6 +9,7 @@ import gradio as gr
 from neurocanvas.context import AppContext
 from neurocanvas.handlers.admin import AdminHandler
 from neurocanvas.handlers.auto import AutoHandler
+from neurocanvas.handlers.budget import BudgetHandler
 from neurocanvas.handlers.compare import CompareHandler
 from neurocanvas.handlers.director import DirectorHandler
 from neurocanvas.handlers.edit import EditHandler
@@ -87,7 +88,7 @@ def build_app(ctx: AppContext, warmup: bool = False) -> gr.Blocks:
                 tab_status.build(demo, status, "style_transfer")
                 tab_style_transfer.build(demo, style, preferences, profile, HEAVY, admitted)
             with gr.Tab("Text to image", id="text_to_image"):
-                remix = tab_text_to_image.build(demo, t2i, models, preferences, profile, HEAVY, admitted)
+                remix = tab_text_to_image.build(demo, t2i, BudgetHandler(ctx), models, preferences, profile, HEAVY, admitted)
             with gr.Tab("Prompt lab", id="prompt_lab"):
                 tab_status.build(demo, status, "prompt_lab")
                 tab_prompt_lab.build(demo, prompt_lab, director, preferences, tabs, remix.prompt)

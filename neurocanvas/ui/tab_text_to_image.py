@@ -7,6 +7,8 @@ import dataclasses
 import gradio as gr
 
 from neurocanvas.engines.text_to_image import MAX_BATCH, MAX_SIZE, MAX_STEPS, MIN_SIZE
+from neurocanvas.engines.time_budget import BUDGETS
+from neurocanvas.handlers.budget import BudgetHandler
 from neurocanvas.handlers.models import ModelsHandler
 from neurocanvas.handlers.png_settings import read_png
 from neurocanvas.handlers.preferences import PreferencesHandler
@@ -29,8 +31,8 @@ class Remix:
     stop: gr.Button
 
 
-def build(demo: gr.Blocks, t2i: TextToImageHandler, models: ModelsHandler, prefs: PreferencesHandler,
-          profile: ProfileHandler, heavy: str, heavy_limit: int) -> Remix:
+def build(demo: gr.Blocks, t2i: TextToImageHandler, budgets: BudgetHandler, models: ModelsHandler,
+          prefs: PreferencesHandler, profile: ProfileHandler, heavy: str, heavy_limit: int) -> Remix:
     model_id = t2i.default_model()
     defaults = t2i.registry.spec(model_id).defaults
     status = gr.Markdown(t2i.status(model_id), elem_id="t2i-model-status")
@@ -44,6 +46,11 @@ def build(demo: gr.Blocks, t2i: TextToImageHandler, models: ModelsHandler, prefs
                                     allow_custom_value=True)
                 pull = gr.Button("Pull this model", size="sm", scale=1)
             quality = gr.Radio(list(t2i.quality), label="Quality preset", value=None)
+            with gr.Row():
+                budget = gr.Radio(list(BUDGETS), label="Ready in (picks model, steps, size from this machine's times)",
+                                  value=None, scale=3, elem_id="t2i-budget")
+                calibrate = gr.Button("Calibrate (10-30 s)", size="sm", scale=1)
+            plan_line = gr.Markdown(elem_id="t2i-plan")
             with gr.Row():
                 steps = gr.Slider(1, MAX_STEPS, step=1,
                                   value=defaults.get("num_inference_steps", 1), label="Steps")
@@ -98,14 +105,20 @@ def build(demo: gr.Blocks, t2i: TextToImageHandler, models: ModelsHandler, prefs
     start.upload(lambda: (None, "Starting from your upload."), None, [start_id, start_note], queue=False)
     start.clear(lambda: (None, ""), None, [start_id, start_note], queue=False)
     gallery.select(feedback_bar.selected_image_id, None, picked, queue=False)
-    model.change(t2i.model_defaults, model, [steps, guidance, width, height, status, tiny_vae],
-                 api_name="model_defaults")
+    model_form = [steps, guidance, width, height, status, tiny_vae]
+    # .input, not .change: a plan or a PNG sets the model together with its own steps and size, which stay
+    model.input(t2i.model_defaults, model, model_form, api_name="model_defaults")
+    budget.select(budgets.fill_form, budget, [model, steps, width, height, tiny_vae, plan_line],
+                  api_visibility="private").success(t2i.status, model, status)
+    gr.api(budgets.api_plan, api_name="plan_budget")
+    calibrate.click(budgets.calibrate, None, plan_line, api_name="calibrate", **heavy_options)
     quality.select(t2i.apply_quality, [quality, model], [steps, width, height], api_name="quality_preset")
     pull.click(models.pull, model, [status, gr.State()], concurrency_id="pull", concurrency_limit=1,
                api_visibility="private").then(t2i.status, model, status)
     png.upload(read_png, png, [prompt, negative, model, steps, guidance, width, height, seed, scheduler, tiny_vae, info],
                api_name="read_png_settings")
     demo.load(t2i.status, None, status, api_name="text_to_image_status", queue=False)
-    demo.load(t2i.user_model, None, model, api_name="text_to_image_default_model", queue=False)  # sets the form too
+    demo.load(t2i.user_model, None, model, api_name="text_to_image_default_model", queue=False).then(
+        t2i.model_defaults, model, model_form, queue=False, api_visibility="private")
     start_id.change(t2i.start_note, start_id, start_note, queue=False)
     return Remix(prompt, start, start_id, i2i_panel, results, batch, stop)
