@@ -30,12 +30,20 @@ class BudgetHandler:
         with user_errors():
             return self.planner.plan(_budget(budget))
 
-    def fill_form(self, budget: Any) -> tuple:
-        """(model, steps, width, height, tiny VAE, the plan's line): the form set to the plan, shown before it runs."""
+    def fill_form(self, budget: Any, request: gr.Request, progress=gr.Progress()) -> Iterator[tuple]:
+        """(model, steps, width, height, tiny VAE, the plan's line): the form set to the plan, shown before it runs.
+        On first use (no model measured yet) the calibration runs first, its progress in the plan's line."""
         if budget is None:
-            return (gr.skip(),) * 5 + ("",)
+            yield (gr.skip(),) * 5 + ("",)
+            return
+        with user_errors():
+            options = self.planner.options()
+            first_use = bool(options) and not self.planner.speeds(options)
+        if first_use:
+            for line in self.calibrate(request, progress):
+                yield (gr.skip(),) * 5 + (f"First use: timing this machine. {line}",)
         p = self.plan(budget)
-        return p.model_id, p.steps, p.width, p.height, gr.update(value=p.tiny_vae), p.describe() + " Press Generate."
+        yield p.model_id, p.steps, p.width, p.height, gr.update(value=p.tiny_vae), p.describe() + " Press Generate."
 
     def api_plan(self, budget: str) -> dict:
         """The plan for a budget ("2 s", "5 s", "15 s", "60 s", "best quality", or seconds): model, steps, size,
