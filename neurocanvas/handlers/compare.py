@@ -17,6 +17,7 @@ from neurocanvas.services.jobs import DRAFT
 from neurocanvas.store.images import read_png_meta, write_atomic
 
 RANKING_MODEL = "clip-vit-b-32"  # the catalog's CLIP (ViT-B-32, laion2b_s34b_b79k), pulled once
+PICKABLE = 24  # latest images offered as ticks
 LEADERBOARD = ["family", "item", "your rating", "your games", "overall rating", "overall games"]
 
 
@@ -29,6 +30,12 @@ def parse_ids(text: str | list | None) -> list[int]:
     if not 2 <= len(ids) <= 4:
         raise ValueError(f"Compare 2 to 4 images, not {len(ids)}.")
     return ids
+
+
+def _known_ids(text: str | list | None) -> list[int]:
+    """The ids in the picks so far, in order, each once (no count check: picking is under way)."""
+    values = text if isinstance(text, list) else re.findall(r"\d+", str(text or ""))
+    return list(dict.fromkeys(int(v) for v in values if str(v).isdigit() and len(str(v)) < 19))
 
 
 class CompareHandler:
@@ -98,6 +105,32 @@ class CompareHandler:
                         + (f" · CLIP {d['clip_score']:.3f}" if d["clip_score"] is not None else ""))
                        for r, d in zip(rows, details)]
             return gallery, details
+
+    def pickable(self, ids: str, request: gr.Request) -> dict:
+        """The ticks of the Compare tab: the user's latest images (and any already picked), the picked ones ticked."""
+        user = user_of(request)
+        with user_errors():
+            picked = _known_ids(ids)
+            rows = self.repo.images(user, per_page=PICKABLE)
+            shown = {r.id for r in rows}
+            rows += [r for r in (self._live(user, i) for i in picked if i not in shown) if r is not None]
+            return gr.update(choices=[(f"#{r.id} · {r.model_id or 'image'}", r.id) for r in rows],
+                             value=[i for i in picked if i in {r.id for r in rows}])
+
+    def add(self, ids: str, image_id: float | None, request: gr.Request) -> tuple[str, str]:
+        """'Add to compare' from a result or the lightbox: (the new picks, a line saying so)."""
+        with user_errors():
+            if not image_id:
+                raise ValueError("Pick an image first (click it).")
+            row = self.repo.image(user_of(request), row_id(image_id, "an image"))
+            picked = [i for i in _known_ids(ids) if i != row.id][-3:] + [row.id]  # the newest four
+            return ", ".join(map(str, picked)), f"Image #{row.id} is in Compare & vote ({len(picked)} picked)."
+
+    def _live(self, user: str, image_id: int):
+        try:
+            return self.repo.image(user, image_id)
+        except LookupError:
+            return None
 
     def vote(self, ids: str, winner: float, request: gr.Request) -> tuple[str, list[list]]:
         """The winner beats every other image shown: Elo for models (and styles), per user and overall."""

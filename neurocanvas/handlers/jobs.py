@@ -1,4 +1,4 @@
-"""The Jobs panel: the user's running and waiting jobs with position and ETA, and Cancel by job number."""
+"""The Jobs panel: the user's running and waiting jobs with position and ETA, and Cancel for the picked one."""
 from __future__ import annotations
 
 import gradio as gr
@@ -25,7 +25,7 @@ class JobsHandler:
         user = user_of(request)
         with user_errors():
             if not job_id:
-                raise ValueError("Type the number of the job to cancel.")
+                raise ValueError("Pick a job first: click its row in the table.")
             generation = self.repo.generation(user, row_id(job_id, "a job"))  # NotFound for another user's job
             if not self.jobs.cancel(generation.id):
                 raise ValueError(f"Job #{generation.id} is not waiting or running (it is {generation.status}).")

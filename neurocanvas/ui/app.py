@@ -92,16 +92,19 @@ def build_app(ctx: AppContext, warmup: bool = False) -> gr.Blocks:
             with gr.Tab("Prompt lab", id="prompt_lab"):
                 tab_status.build(demo, status, "prompt_lab")
                 tab_prompt_lab.build(demo, prompt_lab, director, preferences, tabs, remix.prompt)
-            with gr.Tab("Compare & vote", id="compare"):
+            with gr.Tab("Compare & vote", id="compare") as compare_tab:
                 tab_status.build(demo, status, "compare")
-                tab_compare.build(demo, compare, auto, profile, models, preferences, HEAVY, admitted)
+                compare_ids = tab_compare.build(demo, compare_tab, compare, auto, profile, models, preferences, HEAVY,
+                                                admitted)
+            remix.to_compare.click(compare.add, [compare_ids, remix.picked], [compare_ids, remix.thanks],
+                                   api_visibility="private")
             with gr.Tab("Art director", id="director"):
                 tab_status.build(demo, status, "director")
                 tab_director.build(demo, director, tabs, remix.prompt)
             with gr.Tab("Profile", id="profile"):
                 tab_profile.build(demo, profile, models, preferences, SettingsHandler(ctx, t2i, style),
                                   EditHandler(ctx), t2i, remix, tabs,
-                                  dict(concurrency_id=HEAVY, concurrency_limit=admitted))
+                                  dict(concurrency_id=HEAVY, concurrency_limit=admitted), (compare, compare_ids))
                 with gr.Tab("Report"):
                     tab_admin.build_report(admin)
             with gr.Tab("Admin", id="admin") as admin_tab:

@@ -12,8 +12,9 @@ from neurocanvas.ui import feedback_bar
 from neurocanvas.ui.feedback_bar import selected_image_id
 
 
-def build(demo: gr.Blocks, compare: CompareHandler, auto: AutoHandler, profile: ProfileHandler,
-          model_manager: ModelsHandler, prefs: PreferencesHandler, heavy: str, heavy_limit: int) -> None:
+def build(demo: gr.Blocks, tab: gr.Tab, compare: CompareHandler, auto: AutoHandler, profile: ProfileHandler,
+          model_manager: ModelsHandler, prefs: PreferencesHandler, heavy: str, heavy_limit: int) -> gr.Textbox:
+    """Returns the picks (ids as the API takes them), for 'Add to compare' in the other tabs."""
     with gr.Accordion("Generate to compare: the studio picks models for a prompt, runs them and ranks by CLIP",
                       open=True):
         with gr.Row():
@@ -31,9 +32,10 @@ def build(demo: gr.Blocks, compare: CompareHandler, auto: AutoHandler, profile: 
             clip_status = gr.Markdown(compare.clip_status(), elem_id="compare-clip-status")
             pull_clip = gr.Button("Pull CLIP", size="sm", scale=0)
     with gr.Row():
-        ids = gr.Textbox(label="Images to compare (2 to 4 ids; click images below to add them)", scale=3,
-                         elem_id="compare-ids")
+        ticks = gr.CheckboxGroup([], label="Images to compare: tick 2 to 4 (or 'Add to compare' under any result)",
+                                 scale=3, elem_id="compare-ticks")
         show = gr.Button("Compare", variant="primary", scale=1, elem_id="compare-run")
+    ids = gr.Textbox(visible=False, elem_id="compare-ids")  # the picks, as the API takes them ("12, 15")
     side_by_side = gr.Gallery(label="Side by side", columns=4, height="auto", elem_id="compare-gallery",
                               interactive=False)
     details = gr.JSON(label="Details: model, settings, time, CLIP score")
@@ -45,9 +47,6 @@ def build(demo: gr.Blocks, compare: CompareHandler, auto: AutoHandler, profile: 
     feedback_bar.build(prefs, profile, winner, "compare-feedback")
     files = gr.File(label="Exported comparison", file_count="multiple")
     board = gr.Dataframe(headers=LEADERBOARD, label="Leaderboard (Elo)", interactive=False)
-    with gr.Accordion("Your recent images", open=False):
-        recent = gr.Gallery(columns=8, height="auto", interactive=False)
-        gr.Button("Show", size="sm").click(profile.first_page, None, recent)
 
     plan.click(auto.plan, [prompt, count], [plan_text, models], api_name="auto_plan")
     job = generate.click(auto.generate_to_compare, [prompt, negative, models, count],
@@ -58,17 +57,15 @@ def build(demo: gr.Blocks, compare: CompareHandler, auto: AutoHandler, profile: 
     ids.change(lambda: ("", None, None), None, [voted, files, winner], queue=False,  # the vote and exports were the
                api_visibility="private")  # previous comparison's
     side_by_side.select(selected_image_id, None, winner, queue=False)
-    recent.select(_add_id, ids, ids, queue=False)
+    ticks.input(lambda picked: ", ".join(map(str, picked or [])), ticks, ids, queue=False, api_visibility="private")
+    ids.change(compare.pickable, ids, ticks, api_visibility="private")  # a generated comparison, an 'Add to compare'
+    tab.select(compare.pickable, ids, ticks, api_visibility="private")
     vote.click(compare.vote, [ids, winner], [voted, board], api_name="vote")
     export.click(compare.export, ids, files, api_name="export_comparison")
     demo.load(compare.leaderboard, None, board, api_name="leaderboard", queue=False)
     pull_clip.click(_pull(model_manager), None, clip_status, api_name="pull_clip", concurrency_id="pull",
                     concurrency_limit=1).then(compare.clip_status, None, clip_status, queue=False)
-
-
-def _add_id(current: str, evt: gr.SelectData) -> str:
-    picked = selected_image_id(evt)
-    return f"{current}, {picked}".strip(", ") if picked is not None else current
+    return ids
 
 
 def _pull(models: ModelsHandler):

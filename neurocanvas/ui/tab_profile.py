@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import gradio as gr
 
+from neurocanvas.handlers.compare import CompareHandler
 from neurocanvas.handlers.edit import EditHandler
 from neurocanvas.handlers.models import COLUMNS, ModelsHandler
 from neurocanvas.handlers.preferences import PreferencesHandler
@@ -15,8 +16,9 @@ from neurocanvas.ui.tab_text_to_image import Remix
 
 def build(demo: gr.Blocks, profile: ProfileHandler, models: ModelsHandler, prefs: PreferencesHandler,
           settings_handler: SettingsHandler, edit: EditHandler, t2i: TextToImageHandler, remix: Remix,
-          tabs: gr.Tabs, heavy: dict) -> None:
-    """`remix` is the Text to image tab's: the gallery's Image to image and Variations start work there."""
+          tabs: gr.Tabs, heavy: dict, comparing: tuple[CompareHandler, gr.Textbox]) -> None:
+    """`remix` is the Text to image tab's: the gallery's Image to image and Variations start work there;
+    `comparing` the Compare tab's handler and picks, for 'Add to compare'."""
     with gr.Tab("Stats"):
         stats = gr.JSON(label="Your statistics")
         history = gr.Dataframe(headers=HISTORY, label="History: your latest jobs", interactive=False, wrap=True)
@@ -62,6 +64,7 @@ def build(demo: gr.Blocks, profile: ProfileHandler, models: ModelsHandler, prefs
             to_i2i = gr.Button("Image to image", size="sm", elem_id="gallery-i2i")
             vary = gr.Button("Variations (new seeds)", size="sm", elem_id="gallery-vary")
             vary_close = gr.Button("Close variations", size="sm")
+            to_compare = gr.Button("Add to compare", size="sm", elem_id="gallery-to-compare")
         file = gr.File(label="Download", interactive=False)
         last_deleted = gr.State(None)
         gallery.select(feedback_bar.selected_image_id, None, image_id, queue=False).then(
@@ -81,6 +84,8 @@ def build(demo: gr.Blocks, profile: ProfileHandler, models: ModelsHandler, prefs
                     t2i.variations, [image_id, remix.batch, gr.State(close)], remix.results, api_visibility="private",
                     **heavy) for close, button in ((False, vary), (True, vary_close))]
         remix.stop.click(None, None, None, cancels=runs, queue=False, api_visibility="private")
+        compare, compare_ids = comparing
+        to_compare.click(compare.add, [compare_ids, image_id], [compare_ids, thanks], api_visibility="private")
     with gr.Tab("Preferences"):
         with gr.Row():
             charts = [gr.BarPlot(x=family, y="average reward", title=f"Your {title}", y_lim=[0, 1])

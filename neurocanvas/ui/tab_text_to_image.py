@@ -20,8 +20,8 @@ from neurocanvas.ui.photo_upload import PhotoUpload
 
 @dataclasses.dataclass
 class Remix:
-    """What other tabs start work in this one with: the prompt, the start image (and its gallery id), the
-    results, the batch size, and Stop."""
+    """What other tabs start work in this one with (the prompt, the start image and its gallery id, the results,
+    the batch size, Stop), and what this one hands on: the picked result, its 'Add to compare' and answer line."""
     prompt: gr.Textbox
     start: gr.Image
     start_id: gr.Number
@@ -29,6 +29,9 @@ class Remix:
     results: list
     batch: gr.Slider
     stop: gr.Button
+    picked: gr.Number
+    to_compare: gr.Button
+    thanks: gr.Markdown
 
 
 def build(demo: gr.Blocks, t2i: TextToImageHandler, budgets: BudgetHandler, models: ModelsHandler,
@@ -85,10 +88,11 @@ def build(demo: gr.Blocks, t2i: TextToImageHandler, budgets: BudgetHandler, mode
             with gr.Row():
                 used_seed = gr.Number(label="Seed used", precision=0, interactive=False)
                 picked = gr.Number(label="Picked result (click an image)", precision=0, elem_id="t2i-picked")
-            feedback_bar.build(prefs, profile, picked, "t2i-feedback")
+            thanks = feedback_bar.build(prefs, profile, picked, "t2i-feedback")
             with gr.Row():
                 vary = gr.Button("Variations of the picked (new seeds)", size="sm", elem_id="t2i-vary")
                 vary_close = gr.Button("Close variations (keep its layout)", size="sm")
+                to_compare = gr.Button("Add to compare", size="sm", elem_id="t2i-to-compare")
 
     form = [prompt, negative, model, steps, guidance, width, height, seed, batch, scheduler, tiny_vae]
     job = generate.click(t2i.generate, form, [gallery, preview, info, used_seed], api_name="text_to_image",
@@ -121,4 +125,4 @@ def build(demo: gr.Blocks, t2i: TextToImageHandler, budgets: BudgetHandler, mode
     demo.load(t2i.user_model, None, model, api_name="text_to_image_default_model", queue=False).then(
         t2i.model_defaults, model, model_form, queue=False, api_visibility="private")
     start_id.change(t2i.start_note, start_id, start_note, queue=False)
-    return Remix(prompt, start, start_id, i2i_panel, results, batch, stop)
+    return Remix(prompt, start, start_id, i2i_panel, results, batch, stop, picked, to_compare, thanks)

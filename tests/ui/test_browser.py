@@ -156,21 +156,65 @@ def test_feedback_from_the_gallery(ctx, page):
 
 
 def test_compare_and_vote(ctx, page):
+    """Issue 15: pick, don't type: the images are ticked, the winner is clicked."""
     from PIL import Image
 
     ids = [ctx.repo.save_image(None, None, Image.new("RGB", (64, 64), c), {"prompt": c}, model_id=m, seed=1).id
            for c, m in (("red", "tiny-sd"), ("blue", "lcm"))]
     page.get_by_role("tab", name="Compare & vote").click()
-    page.locator("#compare-ids textarea, #compare-ids input").first.fill(f"{ids[0]}, {ids[1]}")
+    ticks = page.locator("#compare-ticks")
+    for image_id in ids:
+        ticks.get_by_text(f"#{image_id} ·").click(timeout=15_000)
     page.locator("#compare-run").click()
     page.locator("#compare-gallery img").nth(1).wait_for(timeout=15_000)
-    page.locator("#compare-winner input").fill(str(ids[1]))
+    page.locator("#compare-gallery .thumbnail-item, #compare-gallery button.thumbnail-item").nth(1).click()
+    page.wait_for_function("document.querySelector('#compare-winner input').value !== ''", timeout=10_000)
+    winner = int(page.locator("#compare-winner input").input_value())
+    assert winner in ids
     page.locator("#compare-vote").click()
-    page.locator("#compare-voted").get_by_text(f"Voted for image #{ids[1]}").wait_for(timeout=15_000)
+    page.locator("#compare-voted").get_by_text(f"Voted for image #{winner}").wait_for(timeout=15_000)
     page.screenshot(path=str(ARTIFACTS / "compare_vote.png"), full_page=True)
-    page.locator("#compare-ids textarea, #compare-ids input").first.fill(f"{ids[1]}, {ids[0]}")  # a new comparison
+    ticks.get_by_text(f"#{ids[0]} ·").click()  # a new comparison: the last vote was the previous one's
     page.wait_for_function("!document.querySelector('#compare-voted').innerText.includes('Voted')", timeout=10_000)
     assert page.locator("#compare-winner input").input_value() == ""
+
+
+def test_add_to_compare_from_the_lightbox_ticks_it_in_compare(ctx, page):
+    from PIL import Image
+
+    rows = [ctx.repo.save_image(None, None, Image.new("RGB", (64, 64), c), {"prompt": c}, model_id="tiny-sd")
+            for c in ("red", "blue")]
+    page.get_by_role("tab", name="Profile").click()
+    page.get_by_role("tab", name="Gallery").click()
+    page.get_by_role("button", name="Show").click()
+    for index in range(2):
+        page.locator(".thumbnail-item, button.thumbnail-item, .gallery-item").nth(index).click(timeout=15_000)
+        page.locator("#gallery-to-compare").click()
+        page.locator("#feedback-thanks").get_by_text(f"({index + 1} picked)").wait_for(timeout=15_000)
+    page.get_by_role("tab", name="Compare & vote").click()
+    page.wait_for_function("document.querySelectorAll('#compare-ticks input:checked').length === 2", timeout=15_000)
+    page.locator("#compare-run").click()
+    page.locator("#compare-gallery img").nth(1).wait_for(timeout=15_000)
+    shown = page.locator("#compare-gallery").inner_text()
+    assert all(f"#{r.id}" in shown for r in rows)
+
+
+def test_the_jobs_panel_cancels_the_picked_row(ctx, app, page):
+    from neurocanvas.store.tables import Generation
+    from tests.conftest import wait_until
+    from tests.ui.test_text_to_image import FORM
+
+    demo, client = app
+    client.submit(*{**FORM, "steps": 8, "batch": 8, "width": 128, "height": 128}.values(), api_name="/text_to_image")
+    assert wait_until(lambda: Generation.select().count() == 1)
+    page.locator("#jobs-panel").get_by_text("Jobs (queue)").click()
+    row = page.locator("#jobs-table [data-testid='cell-0-1']")  # the first row's "what" cell
+    row.wait_for(timeout=15_000)
+    row.click()
+    page.locator("#jobs-picked").get_by_text("Picked job #1").wait_for(timeout=15_000)
+    page.locator("#jobs-cancel").click()
+    page.locator("#jobs-message").get_by_text("Cancelling job #1").wait_for(timeout=15_000)
+    assert wait_until(lambda: Generation.get().status == "cancelled")
 
 
 def test_a_preset_in_your_order_fills_the_prompt(page):
