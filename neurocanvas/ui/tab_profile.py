@@ -11,7 +11,7 @@ from neurocanvas.handlers.profile import FORMATS, HISTORY, KINDS, SORTS, Profile
 from neurocanvas.handlers.settings import SettingsHandler
 from neurocanvas.handlers.text_to_image import TextToImageHandler
 from neurocanvas.ui import edit_panel, feedback_bar
-from neurocanvas.ui.tab_text_to_image import Remix
+from neurocanvas.ui.tab_text_to_image import Remix, fresh
 
 
 def build(demo: gr.Blocks, profile: ProfileHandler, models: ModelsHandler, prefs: PreferencesHandler,
@@ -77,7 +77,8 @@ def build(demo: gr.Blocks, profile: ProfileHandler, models: ModelsHandler, prefs
         delete.click(profile.delete, image_id, [thanks, last_deleted], api_name="delete_image")
         undo.click(profile.restore, last_deleted, thanks, api_name="restore_image")
         edit_panel.build(edit, image_id)
-        to_text_to_image = (lambda: gr.Tabs(selected="text_to_image"), None, tabs)
+        to_text_to_image = (lambda: (gr.Tabs(selected="text_to_image"), *fresh()), None,
+                            [tabs, *remix.results, remix.picked, remix.thanks])  # its last results go
         to_i2i.click(t2i.start_from, image_id, [remix.start, remix.start_id], api_visibility="private").success(
             lambda: (gr.Tabs(selected="text_to_image"), gr.Accordion(open=True)), None, [tabs, remix.panel], queue=False)
         runs = [button.click(*to_text_to_image, queue=False).then(

@@ -44,10 +44,13 @@ def build(demo: gr.Blocks, style: StyleTransferHandler, prefs: PreferencesHandle
                               buttons=["download", "fullscreen"], elem_id="style-result")
             info = gr.Markdown(elem_id="style-info")
             picked = gr.Number(label="Result (image id)", precision=0, elem_id="style-picked")
-            feedback_bar.build(prefs, profile, picked, "style-feedback")
-    job = run.click(style.restyle, [content, preset_a, weight_a, preset_b, weight_b, own, own_weight, strength, size,
-                                    steps, keep, method], [result, preview, info], api_name="style_transfer",
-                    concurrency_id=heavy, concurrency_limit=heavy_limit)
+            thanks = feedback_bar.build(prefs, profile, picked, "style-feedback")
+    # a new run clears the last result, its picked id (the reactions bar resets with it) and its lines first
+    job = run.click(lambda: (None, None, "", None, ""), None, [result, preview, info, picked, thanks], queue=False,
+                    api_visibility="private").then(
+        style.restyle, [content, preset_a, weight_a, preset_b, weight_b, own, own_weight, strength, size, steps, keep,
+                        method], [result, preview, info], api_name="style_transfer", concurrency_id=heavy,
+        concurrency_limit=heavy_limit)
     stop.click(style.stopped, None, info, cancels=[job], queue=False, api_visibility="private")
     job.then(feedback_bar.saved_image, info, picked, queue=False)
     demo.load(prefs.suggest_style, None, [preset_a, suggestion], api_name="suggest_style", queue=False)

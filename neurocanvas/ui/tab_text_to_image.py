@@ -95,13 +95,16 @@ def build(demo: gr.Blocks, t2i: TextToImageHandler, budgets: BudgetHandler, mode
                 to_compare = gr.Button("Add to compare", size="sm", elem_id="t2i-to-compare")
 
     form = [prompt, negative, model, steps, guidance, width, height, seed, batch, scheduler, tiny_vae]
-    job = generate.click(t2i.generate, form, [gallery, preview, info, used_seed], api_name="text_to_image",
-                         concurrency_id=heavy, concurrency_limit=heavy_limit)
     results = [gallery, preview, info, used_seed]
     heavy_options = dict(concurrency_id=heavy, concurrency_limit=heavy_limit)
-    i2i = from_image.click(t2i.image_to_image, form + [start, start_id, strength], results, api_name="image_to_image",
-                           **heavy_options)
-    variations = [button.click(t2i.variations, [picked, batch, gr.State(close)], results, api_name=name, **heavy_options)
+    # A new job clears the last one's result area first: its images, seed, picked image (so the reactions bar
+    # resets too) and answer line. Variations keep the picked image: it is what they vary.
+    clear = dict(fn=fresh, inputs=None, outputs=results + [picked, thanks], queue=False, api_visibility="private")
+    job = generate.click(**clear).then(t2i.generate, form, results, api_name="text_to_image", **heavy_options)
+    i2i = from_image.click(**clear).then(t2i.image_to_image, form + [start, start_id, strength], results,
+                                         api_name="image_to_image", **heavy_options)
+    variations = [button.click(**{**clear, "outputs": results + [thanks], "fn": lambda: fresh()[:4] + ("",)}).then(
+                      t2i.variations, [picked, batch, gr.State(close)], results, api_name=name, **heavy_options)
                   for close, button, name in ((False, vary, "variations"), (True, vary_close, "close_variations"))]
     stop.click(t2i.stopped, None, info, cancels=[job, i2i, *variations], queue=False, api_visibility="private")
     for event in (job, i2i, *variations):
@@ -126,3 +129,8 @@ def build(demo: gr.Blocks, t2i: TextToImageHandler, budgets: BudgetHandler, mode
         t2i.model_defaults, model, model_form, queue=False, api_visibility="private")
     start_id.change(t2i.start_note, start_id, start_note, queue=False)
     return Remix(prompt, start, start_id, i2i_panel, results, batch, stop, picked, to_compare, thanks)
+
+
+def fresh() -> tuple:
+    """An empty result area: gallery, preview, info, seed used, picked image, the reactions' answer."""
+    return [], None, "", None, None, ""
