@@ -19,13 +19,15 @@ def build(demo: gr.Blocks, profile: ProfileHandler, models: ModelsHandler, prefs
           tabs: gr.Tabs, heavy: dict, comparing: tuple[CompareHandler, gr.Textbox]) -> None:
     """`remix` is the Text to image tab's: the gallery's Image to image and Variations start work there;
     `comparing` the Compare tab's handler and picks, for 'Add to compare'."""
-    with gr.Tab("Stats"):
+    with gr.Tab("Stats") as stats_tab:
         stats = gr.JSON(label="Your statistics")
         history = gr.Dataframe(headers=HISTORY, label="History: your latest jobs", interactive=False, wrap=True)
         refresh_stats = gr.Button("Refresh")
         refresh_stats.click(profile.profile, None, stats, api_name="profile")
         refresh_stats.click(profile.history, None, history, api_name="job_history")
-    with gr.Tab("Gallery"):
+        stats_tab.select(profile.profile, None, stats, api_visibility="private").then(
+            profile.history, None, history, api_visibility="private")
+    with gr.Tab("Gallery") as gallery_tab:
         with gr.Row():
             page = gr.Number(value=1, precision=0, minimum=1, label="Page", scale=1)
             model = gr.Textbox(label="Model id", placeholder="all", scale=2)
@@ -50,6 +52,11 @@ def build(demo: gr.Blocks, profile: ProfileHandler, models: ModelsHandler, prefs
             zip_file = gr.File(label="Zip", interactive=False, elem_id="zip-file")
         show.click(profile.gallery, filters, gallery, api_name="gallery").then(
             profile.selectable, filters + [gr.State(False)], ticks, api_visibility="private")
+        # the gallery fills itself: on opening the tab, on a filter's change, after a delete or an undo
+        reload = dict(fn=profile.gallery, inputs=filters, outputs=gallery, api_visibility="private")
+        for trigger in (gallery_tab.select, sort.input, favourites.input, kind.input, model.submit, since.submit,
+                        until.submit, page.submit):
+            trigger(**reload).then(profile.selectable, filters + [gr.State(False)], ticks, api_visibility="private")
         tick_all.click(profile.selectable, filters + [gr.State(True)], ticks, api_visibility="private")
         make_zip.click(profile.download_zip, ticks, [zip_file, zip_line], api_name="zip_ticked", api_visibility="private")
         gr.api(profile.api_download_zip, api_name="download_zip")
@@ -74,8 +81,8 @@ def build(demo: gr.Blocks, profile: ProfileHandler, models: ModelsHandler, prefs
         gr.api(prefs.stop_sharing, api_name="stop_sharing")
         download.click(profile.download, [image_id, fmt], file, api_name="download_image").success(
             feedback_bar.reaction(prefs, "download"), image_id, thanks)
-        delete.click(profile.delete, image_id, [thanks, last_deleted], api_name="delete_image")
-        undo.click(profile.restore, last_deleted, thanks, api_name="restore_image")
+        delete.click(profile.delete, image_id, [thanks, last_deleted], api_name="delete_image").success(**reload)
+        undo.click(profile.restore, last_deleted, thanks, api_name="restore_image").success(**reload)
         edit_panel.build(edit, image_id)
         to_text_to_image = (lambda: (gr.Tabs(selected="text_to_image"), *fresh()), None,
                             [tabs, *remix.results, remix.picked, remix.thanks])  # its last results go
@@ -87,7 +94,7 @@ def build(demo: gr.Blocks, profile: ProfileHandler, models: ModelsHandler, prefs
         remix.stop.click(None, None, None, cancels=runs, queue=False, api_visibility="private")
         compare, compare_ids = comparing
         to_compare.click(compare.add, [compare_ids, image_id], [compare_ids, thanks], api_visibility="private")
-    with gr.Tab("Preferences"):
+    with gr.Tab("Preferences") as preferences_tab:
         with gr.Row():
             charts = [gr.BarPlot(x=family, y="average reward", title=f"Your {title}", y_lim=[0, 1])
                       for family, title in (("model", "models"), ("style", "styles"))]
@@ -104,6 +111,9 @@ def build(demo: gr.Blocks, profile: ProfileHandler, models: ModelsHandler, prefs
         refresh.click(prefs.preferences, None, charts, api_name="preferences")
         refresh.click(prefs.recommend, None, recommendation, api_name="recommend")
         refresh.click(prefs.report, None, report, api_name="algorithm_report")
+        preferences_tab.select(prefs.preferences, None, charts, api_visibility="private").then(
+            prefs.recommend, None, recommendation, api_visibility="private").then(
+            prefs.report, None, report, api_visibility="private")
         algorithm.select(prefs.set_algorithm, [algorithm, epsilon], algorithm_msg, api_name="set_algorithm")
     with gr.Tab("Models"):
         table = gr.Dataframe(headers=COLUMNS, value=models.models(), interactive=False, wrap=True, label="Catalog")

@@ -308,3 +308,29 @@ def test_stop_says_what_happened(page, tmp_path):
     page.get_by_role("button", name="Stop").first.click()
     page.locator("#style-info").get_by_text("nothing was saved").wait_for(timeout=15_000)
     assert "Stopped job #" in page.locator("#style-info").inner_text()
+
+
+def test_the_gallery_fills_itself_and_follows_its_filters(ctx, page):
+    """Issue 15: no Show needed: opening the tab, a filter, a delete and its undo all refresh the gallery."""
+    from PIL import Image
+
+    rows = [ctx.repo.save_image(None, None, Image.new("RGB", (32, 32), c), {"prompt": c}, model_id="tiny-sd")
+            for c in ("red", "blue")]
+    page.get_by_role("tab", name="Profile").click()
+    page.get_by_role("tab", name="Gallery").click()
+    gallery = page.locator("#profile-gallery")
+    gallery.get_by_text(f"#{rows[1].id} ·").first.wait_for(timeout=15_000)  # filled on opening
+
+    page.wait_for_function(f"document.querySelector('#profile-gallery').innerText.indexOf('#{rows[1].id}') < "
+                           f"document.querySelector('#profile-gallery').innerText.indexOf('#{rows[0].id}')",
+                           timeout=15_000)  # newest first
+    page.get_by_label("oldest").check()
+    page.wait_for_function(f"document.querySelector('#profile-gallery').innerText.indexOf('#{rows[0].id}') < "
+                           f"document.querySelector('#profile-gallery').innerText.indexOf('#{rows[1].id}')",
+                           timeout=15_000)  # the sort applied without Show
+    page.locator("#feedback-image input").fill(str(rows[0].id))
+    page.get_by_role("button", name="Delete", exact=True).click()
+    page.wait_for_function(f"!document.querySelector('#profile-gallery').innerText.includes('#{rows[0].id} ')",
+                           timeout=15_000)
+    page.get_by_role("button", name="Undo delete").click()
+    gallery.get_by_text(f"#{rows[0].id} ·").first.wait_for(timeout=15_000)
