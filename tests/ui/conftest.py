@@ -30,3 +30,21 @@ def page(app, browser):
     page.goto(app[0].local_url)
     yield page
     context.close()
+
+
+def pick_in_gallery(page, index: int, image_id: int, timeout_s: float = 30) -> None:
+    """Click the Profile gallery's thumbnail `index` until the picked id is `image_id`: the gallery refreshes itself
+    (on opening, on Show), and a click that lands while it re-renders is lost."""
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    script = f"document.querySelector('#feedback-image input').value === '{image_id}'"
+    while True:
+        page.locator("#profile-gallery .thumbnail-item, #profile-gallery button.thumbnail-item").nth(index).click(
+            timeout=15_000)
+        try:
+            page.wait_for_function(script, timeout=3_000)
+            return
+        except Exception:
+            if time.monotonic() > deadline:
+                raise

@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 
 from neurocanvas.handlers.status import TABS
+from tests.ui.conftest import pick_in_gallery
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screens"
 TAB_KEYS = {"Style transfer": "style_transfer", "Text to image": "text_to_image", "Prompt lab": "prompt_lab",
@@ -114,7 +115,8 @@ def test_a_history_prompt_goes_to_text_to_image(page):
     page.locator("#prompt-lab-send").click()
     t2i = page.locator("#t2i-prompt textarea")
     t2i.wait_for(timeout=10_000)
-    assert t2i.input_value() == "a red fox in the snow, impressionism"
+    page.wait_for_function("([el, text]) => el.value === text", timeout=15_000,
+                           arg=[t2i.element_handle(), "a red fox in the snow, impressionism"])
 
 
 def test_style_transfer_shows_a_result(page, tmp_path):
@@ -146,11 +148,12 @@ def test_style_transfer_shows_a_result(page, tmp_path):
 def test_feedback_from_the_gallery(ctx, page):
     from PIL import Image
 
-    ctx.repo.save_image(None, None, Image.new("RGB", (64, 64), "teal"), {"prompt": "teal"}, model_id="tiny-sd", seed=3)
+    row = ctx.repo.save_image(None, None, Image.new("RGB", (64, 64), "teal"), {"prompt": "teal"}, model_id="tiny-sd",
+                              seed=3)
     page.get_by_role("tab", name="Profile").click()
     page.get_by_role("tab", name="Gallery").click()
     page.get_by_role("button", name="Show").click()
-    page.locator(".thumbnail-item, button.thumbnail-item, .gallery-item").first.click(timeout=15_000)
+    pick_in_gallery(page, 0, row.id)
     page.get_by_role("button", name="Like").click()
     page.locator("#feedback-thanks").get_by_text("like recorded").wait_for(timeout=15_000)
 
@@ -188,7 +191,7 @@ def test_add_to_compare_from_the_lightbox_ticks_it_in_compare(ctx, page):
     page.get_by_role("tab", name="Gallery").click()
     page.get_by_role("button", name="Show").click()
     for index in range(2):
-        page.locator(".thumbnail-item, button.thumbnail-item, .gallery-item").nth(index).click(timeout=15_000)
+        pick_in_gallery(page, index, rows[1 - index].id)  # newest first
         page.locator("#gallery-to-compare").click()
         page.locator("#feedback-thanks").get_by_text(f"({index + 1} picked)").wait_for(timeout=15_000)
     page.get_by_role("tab", name="Compare & vote").click()
@@ -241,7 +244,7 @@ def test_saved_default_model_opens_text_to_image(page):
 
     page.reload()
     page.get_by_role("tab", name="Text to image").click()
-    page.locator("#t2i-model-status").get_by_text("SD-Turbo (default)").wait_for(timeout=15_000)
+    page.locator("#t2i-model-status").get_by_text("SD-Turbo (default)").wait_for(timeout=30_000)
     assert "not downloaded" in page.locator("#t2i-model-status").inner_text()
 
 

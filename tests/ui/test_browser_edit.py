@@ -1,6 +1,8 @@
 """In a real browser: an image picked in the gallery is edited, saved as a new image, reopened and undone."""
 from pathlib import Path
 
+from tests.ui.conftest import pick_in_gallery
+
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screens"
 
 
@@ -16,7 +18,7 @@ def test_an_edit_is_saved_reopened_and_undone(ctx, page):
     page.get_by_role("tab", name="Profile").click()
     page.get_by_role("tab", name="Gallery").click()
     page.get_by_role("button", name="Show").click()
-    page.locator(".thumbnail-item, button.thumbnail-item, .gallery-item").first.click(timeout=15_000)
+    pick_in_gallery(page, 0, original.id)
     page.get_by_text("Edit the picked image").click()
     page.locator("#edit-open").click()
     steps = page.locator("#edit-steps")

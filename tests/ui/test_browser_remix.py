@@ -3,6 +3,8 @@ it as parent; ticked gallery images download as one zip."""
 import zipfile
 from pathlib import Path
 
+from tests.ui.conftest import pick_in_gallery
+
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screens"
 
 
@@ -13,9 +15,9 @@ def test_a_gallery_image_starts_image_to_image(ctx, page):
     page.get_by_role("tab", name="Profile").click()
     page.get_by_role("tab", name="Gallery").click()
     page.get_by_role("button", name="Show").click()
-    page.locator(".thumbnail-item, button.thumbnail-item, .gallery-item").first.click(timeout=15_000)
+    pick_in_gallery(page, 0, parent.id)
     page.locator("#gallery-i2i").click()
-    page.get_by_text(f"Starting from gallery image #{parent.id}").wait_for(timeout=15_000)  # in Text to image now
+    page.get_by_text(f"Starting from gallery image #{parent.id}").wait_for(timeout=30_000)  # in Text to image now
     page.locator("#t2i-prompt textarea").fill("a teal sea")
     page.locator("#i2i-generate").click()
     page.locator("#t2i-info").get_by_text(f"From image #{parent.id} at strength 0.6").wait_for(timeout=60_000)
