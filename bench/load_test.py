@@ -144,7 +144,7 @@ def mixed(clients: int = 20, duration: float = 60, render_every: int = 8, think_
             # two sessions, as a page's one for all its events: Gradio's REST stream follows a whole session
             session, render_session, n, rendering = uuid.uuid4().hex, uuid.uuid4().hex, 0, None
             with httpx.Client(base_url=url, timeout=60) as http:
-                while time.perf_counter() < end:
+                while time.perf_counter() < end or n < len(LIGHT):  # every endpoint at least once, however slow
                     n += 1
                     if n % render_every == 0 and (rendering is None or not rendering.is_alive()):
                         rendering = threading.Thread(target=render, args=(http, render_session, i * 1000 + n))

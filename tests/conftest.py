@@ -74,7 +74,8 @@ def app(ctx):
     from neurocanvas.ui.app import build_app, launch
 
     demo = launch(build_app(ctx), ctx, prevent_thread_lock=True, _frontend=False)
-    client = Client(demo.local_url, verbose=False, download_files=str(ctx.settings.tmp_dir / "client"))
+    client = Client(demo.local_url, verbose=False, download_files=str(ctx.settings.tmp_dir / "client"),
+                    httpx_kwargs={"timeout": 120})  # a busy 2-core machine answers the first call slowly
     yield demo, client
     demo.close()
 

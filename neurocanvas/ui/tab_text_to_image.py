@@ -123,7 +123,7 @@ def build(demo: gr.Blocks, t2i: TextToImageHandler, budgets: BudgetHandler, mode
     pull.click(models.pull, model, [status, gr.State()], concurrency_id="pull", concurrency_limit=1,
                api_visibility="private").then(t2i.status, model, status)
     png.upload(read_png, png, [prompt, negative, model, steps, guidance, width, height, seed, scheduler, tiny_vae, info],
-               api_name="read_png_settings")
+               api_name="read_png_settings").success(t2i.status, model, status)  # the PNG's model may be another
     demo.load(t2i.status, None, status, api_name="text_to_image_status", queue=False)
     demo.load(t2i.user_model, None, model, api_name="text_to_image_default_model", queue=False).then(
         t2i.model_defaults, model, model_form, queue=False, api_visibility="private")
