@@ -53,7 +53,7 @@ class BudgetHandler:
                 "tiny_vae": p.tiny_vae, "predicted_s": p.predicted_s, "budget_s": p.budget_s, "plan": p.describe()}
 
     def calibrate(self, request: gr.Request, progress=gr.Progress()) -> Iterator[str]:
-        """Time the installed models (the ones not measured yet) with one small render each; yields its progress."""
+        """Time the installed models (the ones not measured yet, else all) at half and full size; yields its progress."""
         with user_errors():
             generation_id = self.planner.calibrate(user_of(request))
         update = yield from watch(self.planner.jobs, generation_id, progress, lambda line, _: line)
