@@ -211,6 +211,55 @@ def build_tiny_clip(folder: Path) -> Path:
     return folder
 
 
+def build_predictable_clip(folder: Path, unseen: tuple[str, ...]) -> Path:
+    """A tiny CLIP whose scores are known: every image "shows" every word but those in `unseen`.
+
+    The image tower ends in a constant vector w; the text tower is a bag of words (one block that averages the
+    tokens, nothing else), each word's embedding w, an unseen word's u (orthogonal to w), and the start, end and
+    padding tokens zero. So a text of seen words scores 1.0, an unseen word alone 0.0, and a mix in between."""
+    import open_clip
+    import torch
+    from safetensors.torch import save_file
+
+    cfg = {**TINY_CLIP_CFG, "vision_cfg": {**TINY_CLIP_CFG["vision_cfg"], "layers": 1},
+           "text_cfg": {**TINY_CLIP_CFG["text_cfg"], "layers": 1, "heads": 1}}
+    model = open_clip.CLIP(**cfg)
+    state = model.state_dict()
+    w, u = torch.tensor([1.0, -1.0] * 32), torch.tensor([1.0, 1.0, -1.0, -1.0] * 16)
+    first = torch.zeros(64, 32)
+    first[:32, :32] = torch.eye(32)
+    block = "transformer.resblocks.0."
+    with torch.no_grad():
+        state["visual.ln_post.weight"].zero_()
+        state["visual.ln_post.bias"].copy_(w)
+        state["visual.proj"].copy_(first)
+        state["text_projection"].copy_(first)
+        state["positional_embedding"].zero_()
+        embedding = state["token_embedding.weight"]
+        embedding[:] = w
+        tokens = open_clip.get_tokenizer("ViT-B-32")(list(unseen))
+        for row in tokens:
+            for token in row[1:]:
+                if int(token) not in (0, 49407):
+                    embedding[int(token)] = u
+        embedding[[0, 49406, 49407]] = 0
+        state[block + "ln_1.weight"].fill_(1)
+        state[block + "ln_1.bias"].zero_()
+        state[block + "attn.in_proj_weight"].zero_()
+        state[block + "attn.in_proj_weight"][128:] = torch.eye(64)  # queries and keys zero: an even average
+        state[block + "attn.in_proj_bias"].zero_()
+        state[block + "attn.out_proj.weight"].copy_(torch.eye(64))
+        state[block + "attn.out_proj.bias"].zero_()
+        state[block + "mlp.c_proj.weight"].zero_()
+        state[block + "mlp.c_proj.bias"].zero_()
+        state["ln_final.weight"].fill_(1)
+        state["ln_final.bias"].zero_()
+    folder.mkdir(parents=True, exist_ok=True)
+    save_file({k: v.contiguous() for k, v in state.items()}, str(folder / "open_clip_model.safetensors"))
+    (folder / "open_clip_config.json").write_text(json.dumps({"model_cfg": cfg, "preprocess_cfg": {}}))
+    return folder
+
+
 # -- style features: a VGG-shaped network -----------------------------------------------------------
 def build_tiny_vgg(folder: Path) -> Path:
     """timm's VGG layout (`features.N.weight`) in safetensors, with a head the loader must ignore."""

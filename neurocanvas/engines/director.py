@@ -155,13 +155,17 @@ class Director:
             turn.seconds = time.perf_counter() - started
 
     # structured refinement ---------------------------------------------------------------------
-    def refine(self, prompt: str, action: str = "refine", seed: int | None = 0) -> Refinement:
-        """A rewritten prompt, why, and alternatives: JSON constrained by a grammar built from a schema."""
+    def refine(self, prompt: str, action: str = "refine", seed: int | None = 0, details: dict | None = None) -> Refinement:
+        """A rewritten prompt, why, and alternatives: JSON constrained by a grammar built from a schema.
+        `details` fill the action's placeholders (what the image showed and missed, for "from_result")."""
         actions = self.templates["actions"]
         if action not in actions:
             raise ValueError(f"Unknown action {action!r}; choose one of {', '.join(actions)}.")
         prompt, _ = clean_message(prompt, 4000)
-        user = self.templates["refine_template"].format(instruction=actions[action]["instruction"], prompt=prompt)
+        instruction = actions[action]["instruction"]
+        if details:
+            instruction = instruction.format(**details)
+        user = self.templates["refine_template"].format(instruction=instruction, prompt=prompt)
         messages, _ = self.fit([{"role": "user", "content": user}], REFINE_MAX_TOKENS)
         started = time.perf_counter()
         try:

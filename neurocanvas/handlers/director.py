@@ -1,11 +1,8 @@
 """Art director: streamed chat with saved conversations, and structured prompt refinement."""
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import json
 import threading
-from pathlib import Path
 from typing import Any, Iterator
 
 import gradio as gr
@@ -13,17 +10,13 @@ import gradio as gr
 from neurocanvas.context import AppContext
 from neurocanvas.engines.director import (
     MAX_MESSAGE_CHARS,
-    Director,
     DirectorError,
-    RemoteLLM,
     Turn,
     clean_message,
     word_diff,
 )
 from neurocanvas.handlers.common import row_id, run_in_worker, user_errors, user_of
-
-PRESETS_DIR = Path(__file__).resolve().parents[2] / "presets"
-SERVER = "server"  # the model choice that means "the OpenAI-compatible server at --director-url"
+from neurocanvas.services.director import SERVER, DirectorModels
 
 
 def flatten(content: Any) -> str:
@@ -47,37 +40,18 @@ class DirectorHandler:
         self.registry = ctx.registry
         self.repo = ctx.repo
         self.server_url = ctx.settings.director_url
-        self.templates = json.loads((PRESETS_DIR / "director.json").read_text(encoding="utf-8"))
+        self.models = DirectorModels(ctx.registry, ctx.settings.director_url)
+        self.templates = self.models.templates
 
     def model_choices(self) -> list[tuple[str, str]]:
         choices = [(s.name, s.id) for s in self.registry.specs("llm")]
         return choices + ([(f"Server at {self.server_url}", SERVER)] if self.server_url else [])
 
     def default_model(self) -> str:
-        return SERVER if self.server_url else (self.registry.first_installed("llm") or "smollm2-135m")
+        return self.models.default_model()
 
     def actions(self) -> dict[str, str]:
-        return {key: value["label"] for key, value in self.templates["actions"].items()}
-
-    def _check_model(self, model_id: str) -> None:
-        """The model can answer: the server is configured, or the model is a chat model that is installed."""
-        if model_id == SERVER:
-            if not self.server_url:
-                raise ValueError("No director server is configured: start the studio with --director-url URL.")
-            return
-        if self.registry.spec(model_id).task != "llm":
-            raise ValueError(f"{model_id} is not a chat model.")
-        self.registry.require(model_id)
-
-    @contextlib.contextmanager
-    def _director(self, model_id: str) -> Iterator[Director]:
-        """A Director on the chosen model, held under the model's lock (a Llama object is not thread-safe)."""
-        self._check_model(model_id)
-        if model_id == SERVER:
-            yield Director(RemoteLLM(self.server_url), self.templates)
-            return
-        with self.registry.use(model_id) as llm:
-            yield Director(llm, self.templates)
+        return {key: value["label"] for key, value in self.templates["actions"].items() if not value.get("needs_result")}
 
     # chat --------------------------------------------------------------------------------------
     def chat(self, message: str, history: list, conversation_id: float | None, model_id: str,
@@ -86,7 +60,7 @@ class DirectorHandler:
         user = user_of(request)
         with user_errors():
             text, notes = clean_message(message or "", MAX_MESSAGE_CHARS)
-            self._check_model(model_id)  # an unknown or missing model writes no conversation (issue 14)
+            self.models.check(model_id)  # an unknown or missing model writes no conversation (issue 14)
             conversation = row_id(conversation_id, "a conversation") if conversation_id else \
                 self.repo.create_conversation(user, text, model_id).id
             self.repo.add_message(user, conversation, "user", text)
@@ -117,7 +91,7 @@ class DirectorHandler:
         yield shown, "", conversation, "Thinking…"
 
         def work(emit) -> None:
-            with self._director(model_id) as director:
+            with self.models.director(model_id) as director:
                 for piece in director.chat(history, cancel=cancel, turn=turn):
                     emit("piece", piece)
 
@@ -189,7 +163,7 @@ class DirectorHandler:
     # refinement --------------------------------------------------------------------------------
     def refine(self, prompt: str, action: str, model_id: str, request: gr.Request) -> dict:
         """The rewritten prompt, an explanation and alternatives as plain data."""
-        with user_errors(), self._director(model_id) as director:
+        with user_errors(), self.models.director(model_id) as director:
             result = director.refine(prompt or "", action or "refine")
             self.repo.record_event(user_of(request), "refine_prompt", {"action": result.action, "parsed": result.parsed})
             return dataclasses.asdict(result)
@@ -203,13 +177,14 @@ class DirectorHandler:
 
     def refine_step(self, prompt: str, action: str, model_id: str, versions: list[str] | None,
                     request: gr.Request) -> tuple:
-        """Refinement panel: add the new version, show the word diff against the previous one."""
+        """Refinement panel: add the new version, show the word diff against the previous one; the new version and
+        its alternatives become the versions to render."""
         result = self.refine(prompt, action, model_id, request)
         versions = [*(versions or [result["original"]]), result["refined_prompt"]]
         explanation = result["explanation"] + ("" if result["parsed"] else "  \n(Shown as the model wrote it.)")
         alternatives = "\n".join(f"{i}. {a}" for i, a in enumerate(result["alternatives"], 1))
         return (versions, _numbered(versions), word_diff(versions[-2], versions[-1]), result["refined_prompt"],
-                explanation, alternatives)
+                explanation, alternatives, "\n".join([result["refined_prompt"], *result["alternatives"]][:4]))
 
     @staticmethod
     def reject(versions: list[str] | None) -> tuple:

@@ -1,7 +1,6 @@
 """Text to image: form values -> a checked request -> a job on the heavy queue -> images in the gallery."""
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import random
@@ -13,10 +12,10 @@ import gradio as gr
 from neurocanvas.context import AppContext
 from neurocanvas.engines.png_settings import checked_settings
 from neurocanvas.engines.style_transfer import load_image
-from neurocanvas.engines.text_to_image import MAX_SEED, SCHEDULERS, Request, check_inputs
+from neurocanvas.engines.text_to_image import MAX_SEED, SCHEDULERS, Request
 from neurocanvas.handlers.common import ended_text, row_id, seed_text, stopped_text, user_errors, user_of, watch
 from neurocanvas.services.estimates import estimate_seconds, work_units
-from neurocanvas.services.generate import render_inputs
+from neurocanvas.services.generate import prepare_request, render_inputs
 from neurocanvas.services.jobs import priority_of
 from neurocanvas.store.images import read_png_meta
 
@@ -107,20 +106,9 @@ class TextToImageHandler:
                 height: Any, seed: int, batch: Any = 1, scheduler: str = "default",
                 tiny_vae: bool = True, strength: Any = None) -> tuple[Request, dict, str | None]:
         """A checked request for an installed model, its stored params, and the tiny VAE to use (if pulled)."""
-        spec = self.registry.spec(model_id)
-        if spec.task != "text-to-image":
-            raise ValueError(f"{spec.name} is not a text-to-image model.")
-        d = spec.defaults
-        job = Request(prompt=prompt or "", negative_prompt=negative_prompt or "",
-                      num_inference_steps=_integer(steps, "steps"), guidance_scale=float(guidance),
-                      width=_integer(width, "width"), height=_integer(height, "height"), seed=seed,
-                      batch_size=_integer(batch, "batch"), scheduler=scheduler or "default", tiny_vae=bool(tiny_vae),
-                      strength=None if strength is None else _strength(strength))
-        check_inputs(job, max_size=d.get("max_size", 1024), min_steps=d.get("min_steps", 1),
-                     max_steps=d.get("max_steps", 100))
-        self.registry.require(model_id)
-        vae_id = d.get("vae") if job.tiny_vae and d.get("vae") and self.registry.is_installed(d["vae"]) else None
-        return job, {**dataclasses.asdict(job), "model_id": model_id, "tiny_vae": bool(vae_id)}, vae_id
+        return prepare_request(self.registry, model_id, prompt, negative_prompt, _integer(steps, "steps"), float(guidance),
+                               _integer(width, "width"), _integer(height, "height"), seed, _integer(batch, "batch"),
+                               scheduler, tiny_vae, None if strength is None else _strength(strength))
 
     def generate(self, prompt: str, negative_prompt: str, model_id: str, steps: float, guidance: float, width: float,
                  height: float, seed: float, batch: float, scheduler: str, tiny_vae: bool, request: gr.Request,

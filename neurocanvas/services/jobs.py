@@ -276,7 +276,8 @@ class JobService:
                 log.warning("job %d: saving failed: %s", row.id, exc)
                 self.rows.move(row.id, "failed", error=str(exc))
             else:
-                timings = {**result.get("timings", {}), "images": [r.id for r in saved], "notes": result.get("notes", [])}
+                timings = {**result.get("timings", {}), "images": [r.id for r in saved], "notes": result.get("notes", []),
+                           **({"term_scores": result["term_scores"]} if "term_scores" in result else {})}
                 self.rows.move(row.id, "done", timings=timings, attempt=result.get("attempt"))
         elif status in ("failed", "cancelled"):
             self.rows.move(row.id, status, error=result.get("error", ""))

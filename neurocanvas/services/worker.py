@@ -81,7 +81,8 @@ def execute(huey, runtime: Any, worker_name: str, generation_id: int, attempt: i
                 "notes": output.get("notes", []),
                 "images": [{"png": png_bytes(image), "meta": meta, "model_id": model_id, "seed": seed}
                            for image, meta, model_id, seed in output["images"]],
-                "scores": output.get("scores", {}), "model": output.get("model")}
+                "scores": output.get("scores", {}), "model": output.get("model"),
+                **({"term_scores": output["term_scores"]} if "term_scores" in output else {})}
     except Exception as exc:
         if _is_cancel(exc) or cancel.is_set():
             return {"status": "cancelled", **ran}

@@ -57,8 +57,13 @@ def _m6_image_lineage(db: pw.Database) -> None:
           for field in fields if field.column_name not in have])
 
 
+def _m7_director_versions(db: pw.Database) -> None:
+    """The art director keeps each conversation's rendered versions, their images and what CLIP saw in them."""
+    db.create_tables([tables.DirectorVersion])
+
+
 MIGRATIONS: list[Callable[[pw.Database], None]] = [_m1_initial, _m2_gallery_index, _m3_job_lifecycle, _m4_share_keys,
-                                                   _m5_flags, _m6_image_lineage]
+                                                   _m5_flags, _m6_image_lineage, _m7_director_versions]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -163,5 +163,18 @@ class Flag(Base):
         indexes = ((("image", "reporter"), True),)  # one report per image and reporter
 
 
+class DirectorVersion(Base):
+    """A prompt version of an art-director conversation: rendered (its job, image and CLIP look) or merged."""
+    conversation = pw.ForeignKeyField(Conversation, backref="versions", on_delete="CASCADE")
+    prompt = pw.TextField()
+    origin = pw.CharField(max_length=32)  # rendered, merged, from result
+    seed = pw.BigIntegerField(null=True)
+    model_id = pw.CharField(max_length=128, default="")
+    generation = pw.ForeignKeyField(Generation, null=True, on_delete="SET NULL")
+    image = pw.ForeignKeyField(Image, null=True, on_delete="SET NULL")
+    look = pw.TextField(default="{}")  # JSON: prompt_score, terms [[category, term, score]], text
+    created_at = pw.DateTimeField(default=now)
+
+
 ALL_TABLES = [SchemaVersion, User, Prompt, Generation, Image, Feedback, Conversation, Message, ArmStat, Rating, Event,
-              Flag]
+              Flag, DirectorVersion]

@@ -12,6 +12,7 @@ from neurocanvas.handlers.auto import AutoHandler
 from neurocanvas.handlers.budget import BudgetHandler
 from neurocanvas.handlers.compare import CompareHandler
 from neurocanvas.handlers.director import DirectorHandler
+from neurocanvas.handlers.director_loop import DirectorLoopHandler
 from neurocanvas.handlers.edit import EditHandler
 from neurocanvas.handlers.jobs import JobsHandler
 from neurocanvas.handlers.models import ModelsHandler
@@ -70,7 +71,8 @@ def build_app(ctx: AppContext, warmup: bool = False) -> gr.Blocks:
     models = ModelsHandler(ctx)
     director = DirectorHandler(ctx)
     profile = ProfileHandler(ctx)
-    preferences = PreferencesHandler(ctx, analyse=lambda prompt: prompt_lab.analyzer().analyze(prompt))
+    analyse = lambda prompt: prompt_lab.analyzer().analyze(prompt)  # noqa: E731 (one analyzer, loaded once)
+    preferences = PreferencesHandler(ctx, analyse=analyse)
     ctx.jobs.on_submit = preferences.skip_unanswered  # a new job: the last job's unanswered images count as skipped
     t2i = TextToImageHandler(ctx)
     compare = CompareHandler(ctx, preferences)
@@ -100,7 +102,8 @@ def build_app(ctx: AppContext, warmup: bool = False) -> gr.Blocks:
                                    api_visibility="private")
             with gr.Tab("Art director", id="director"):
                 tab_status.build(demo, status, "director")
-                tab_director.build(demo, director, tabs, remix.prompt)
+                tab_director.build(demo, director, DirectorLoopHandler(ctx, analyse), tabs, remix.prompt, compare_ids,
+                                   HEAVY, admitted)
             with gr.Tab("Profile", id="profile"):
                 tab_profile.build(demo, profile, models, preferences, SettingsHandler(ctx, t2i, style),
                                   EditHandler(ctx), t2i, remix, tabs,

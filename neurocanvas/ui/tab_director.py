@@ -4,11 +4,14 @@ from __future__ import annotations
 import gradio as gr
 
 from neurocanvas.handlers.director import DirectorHandler
+from neurocanvas.handlers.director_loop import DirectorLoopHandler
+from neurocanvas.ui import director_loop_panel
 
 DIFF_COLOURS = {"+": "#b6d7a8", "-": "#ea9999"}
 
 
-def build(demo: gr.Blocks, director: DirectorHandler, tabs: gr.Tabs, t2i_prompt: gr.Textbox) -> None:
+def build(demo: gr.Blocks, director: DirectorHandler, loop: DirectorLoopHandler, tabs: gr.Tabs, t2i_prompt: gr.Textbox,
+          compare_ids: gr.Textbox, heavy: str, heavy_limit: int) -> None:
     conversation = gr.Number(None, visible=False, precision=0, label="Conversation id")  # in the API too
     versions = gr.State([])
     with gr.Row():
@@ -45,6 +48,9 @@ def build(demo: gr.Blocks, director: DirectorHandler, tabs: gr.Tabs, t2i_prompt:
             reject = gr.Button("Reject")
             use = gr.Button("Use in Text to image")
         accepted = gr.Markdown()
+    to_render = director_loop_panel.build(
+        demo, loop, director_loop_panel.Refining(conversation, model, candidate, diff, explanation), tabs, compare_ids,
+        heavy, heavy_limit)
 
     answer = [chatbot, message, conversation, stats]
     chat_event = send.click(director.chat, [message, chatbot, conversation, model], answer, api_name="director_chat",
@@ -60,7 +66,7 @@ def build(demo: gr.Blocks, director: DirectorHandler, tabs: gr.Tabs, t2i_prompt:
     gr.api(director.refine, api_name="refine_prompt", concurrency_id="llm", concurrency_limit=1)
     gr.api(director.conversations, api_name="director_conversations")
     run_action.click(director.refine_step, [working, action, model, versions],
-                     [versions, history_text, diff, candidate, explanation, alternatives],
+                     [versions, history_text, diff, candidate, explanation, alternatives, to_render],
                      api_visibility="private", concurrency_id="llm", concurrency_limit=1)
     accept.click(director.accept, [candidate, conversation], [working, accepted])
     reject.click(director.reject, versions, [versions, history_text, diff, candidate])
