@@ -182,17 +182,45 @@ class Director:
 def parse_refinement(text: str, action: str, original: str, seconds: float) -> Refinement:
     """Read the model's JSON; when it does not parse, fall back to its plain text (or the original)."""
     try:
-        data = json.loads(text)
+        data = json.loads(text, strict=False)  # a small model may put a raw newline inside a string
         refined = str(data["refined_prompt"]).strip()
         if not refined:
             raise ValueError("empty refined_prompt")
         alternatives = [str(a).strip() for a in data.get("alternatives", []) if str(a).strip()][:5]
         return Refinement(action, original, refined, str(data.get("explanation", "")).strip(), alternatives, True, seconds)
     except (ValueError, KeyError, TypeError, AttributeError):
+        salvaged = _salvage(text)
+        if salvaged is not None:
+            return Refinement(action, original, salvaged[0], salvaged[1], salvaged[2], True, seconds)
         fallback = re.sub(r"[{}\[\]\"]", " ", text).strip()
         fallback = re.sub(r"\s+", " ", fallback)[:1000] or original
         return Refinement(action, original, fallback,
                           "The model's answer was not in the expected format; its text is shown as is.", [], False, seconds)
+
+
+_STRING = r'"((?:[^"\\]|\\.)*)"'
+
+
+def _salvage(text: str) -> tuple[str, str, list[str]] | None:
+    """An answer cut off after its refined prompt (the token limit hit in the alternatives): keep the complete
+    strings. None when not even the refined prompt is whole."""
+    def field(name: str) -> str:
+        found = re.search(rf'"{name}"\s*:\s*' + _STRING, text)
+        return _unquote(found.group(1)) if found else ""
+
+    refined = field("refined_prompt")
+    if not refined:
+        return None
+    listed = re.search(r'"alternatives"\s*:\s*\[(.*)', text, re.S)
+    alternatives = [_unquote(a) for a in re.findall(_STRING + r'\s*[,\]]', listed.group(1))] if listed else []
+    return refined, field("explanation"), [a for a in alternatives if a][:5]
+
+
+def _unquote(body: str) -> str:
+    try:
+        return json.loads(f'"{body}"', strict=False).strip()
+    except ValueError:
+        return body.strip()
 
 
 class RemoteLLM:
