@@ -16,13 +16,13 @@ from neurocanvas.context import AppContext
 from neurocanvas.engines import model_selection
 from neurocanvas.engines.style_transfer import load_image
 from neurocanvas.engines.text_to_image import MAX_SEED
-from neurocanvas.handlers.common import ended_text, seed_text, user_errors, user_of, watch
+from neurocanvas.handlers.common import ended_text, seed_text, user_errors, user_of, watch, whole_number
 from neurocanvas.handlers.compare import CompareHandler
 from neurocanvas.handlers.preferences import PreferencesHandler
 from neurocanvas.handlers.prompt_lab import PromptLabHandler
-from neurocanvas.handlers.text_to_image import TextToImageHandler, _integer
+from neurocanvas.handlers.text_to_image import TextToImageHandler
 from neurocanvas.handlers.style_transfer import INSTANT, QUICK
-from neurocanvas.services.estimates import work_units
+from neurocanvas.services.estimates import estimate_seconds, render_history, work_units
 from neurocanvas.services.generate import render_inputs
 from neurocanvas.services.jobs import NORMAL
 from neurocanvas.services.restyle import style_inputs
@@ -62,7 +62,7 @@ class AutoHandler:
     def plan(self, prompt: str, count: float, request: gr.Request) -> tuple[str, list[str]]:
         """The plan as text, and its models for the override box (light: no model runs)."""
         with user_errors():
-            plan = self.make_plan(user_of(request), prompt or "", _integer(count, "count"))
+            plan = self.make_plan(user_of(request), prompt or "", whole_number(count, "count"))
             lines = [f"**Auto** ({plan.rule}): {plan.summary}"] + [
                 f"{i}. {r.model_id}" + (f" + {self.style_names.get(r.restyle, r.restyle)}" if r.restyle else "")
                 + (f", seed +{r.seed_offset}" if r.seed_offset else "") + f": {r.reason}"
@@ -75,9 +75,9 @@ class AutoHandler:
         """Yields (gallery, preview, info, details, ids): info lines while it runs, then the ranked results."""
         user = user_of(request)
         with user_errors():
-            seed = _integer(seed, "seed")
+            seed = whole_number(seed, "seed")
             seed = random.randint(0, MAX_SEED - 4) if seed == -1 else seed
-            plan = self.make_plan(user, prompt or "", _integer(count, "count"), models)
+            plan = self.make_plan(user, prompt or "", whole_number(count, "count"), models)
             renders: dict[tuple[str, int], tuple] = {}  # one render per (model, seed): a restyle reuses the plain one
             for run in plan.runs:
                 if (run.model_id, run.seed_offset) in renders:
@@ -86,7 +86,7 @@ class AutoHandler:
                 size = d.get("max_size", 1024)
                 job, params, vae_id = self.t2i.prepare(
                     run.model_id, prompt, negative_prompt, d.get("num_inference_steps", 1), d.get("guidance_scale", 0.0),
-                    min(_integer(width, "width"), size), min(_integer(height, "height"), size),
+                    min(whole_number(width, "width"), size), min(whole_number(height, "height"), size),
                     (seed + run.seed_offset) % (MAX_SEED + 1))
                 params.update(auto_rule=plan.rule, auto_reason=run.reason)
                 renders[(run.model_id, run.seed_offset)] = (run, job, params, vae_id)
@@ -95,8 +95,8 @@ class AutoHandler:
             gids = {key: self.jobs.submit(
                         user, "text_to_image", params, fresh=index == 0, inputs=render_inputs(job, run.model_id, vae_id), prompt=job.prompt,
                         negative_prompt=job.negative_prompt, model_ids=[run.model_id] + ([vae_id] if vae_id else []),
-                        priority=NORMAL, estimate_s=self.t2i.estimate(
-                            run.model_id, work_units(job.num_inference_steps, 1, job.width, job.height)))
+                        priority=NORMAL, estimate_s=estimate_seconds(work_units(
+                            job.num_inference_steps, 1, job.width, job.height), render_history(self.repo, run.model_id)))
                     for index, (key, (run, job, params, vae_id)) in enumerate(renders.items())}
         header = f"**Auto** ({plan.rule}): {plan.summary}"
         submitted = list(gids.values())
@@ -171,8 +171,8 @@ class AutoHandler:
 
     # the two tabs' shapes ------------------------------------------------------------------------
     def for_text_to_image(self, prompt, negative_prompt, width, height, seed, batch, request, progress) -> Iterator[tuple]:
-        count = min(4, max(2, _integer(batch, "batch")))
-        used = _integer(seed, "seed")
+        count = min(4, max(2, whole_number(batch, "batch")))
+        used = whole_number(seed, "seed")
         used = random.randint(0, MAX_SEED - 4) if used == -1 else used  # drawn here, so "Seed used" shows it
         for gallery, preview, info, _, _ in self.run(prompt, negative_prompt, width, height, used, count, None,
                                                      request, progress):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import queue
+import random
 import re
 import secrets
 import threading
@@ -11,6 +12,7 @@ from typing import Any, Callable, Generator, Iterator
 
 import gradio as gr
 
+from neurocanvas.engines.text_to_image import MAX_SEED
 from neurocanvas.registry import RegistryError
 from neurocanvas.services.jobs import JobService, Update
 from neurocanvas.store import NotFound, StoreError
@@ -157,3 +159,19 @@ def ended_text(update: Update) -> str:
 
 def _duration(seconds: float) -> str:
     return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.1f} min"
+
+
+def whole_number(value: Any, name: str) -> int:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name.title()} must be a number.") from None
+    if number != number or number in (float("inf"), float("-inf")) or number != int(number):
+        raise ValueError(f"{name.title()} must be a whole number, not {value}.")
+    return int(number)
+
+
+def form_seed(value: Any) -> int:
+    """The form's seed; -1 draws a random one."""
+    seed = whole_number(value, "seed")
+    return random.randint(0, MAX_SEED) if seed == -1 else seed

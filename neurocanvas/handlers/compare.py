@@ -14,9 +14,9 @@ from neurocanvas.handlers.common import row_id, seed_text, user_errors, user_of
 from neurocanvas.handlers.preferences import PreferencesHandler
 from neurocanvas.personalize import elo
 from neurocanvas.services.jobs import DRAFT
+from neurocanvas.services.rank import RANKING_MODEL
 from neurocanvas.store.images import read_png_meta, write_atomic
 
-RANKING_MODEL = "clip-vit-b-32"  # the catalog's CLIP (ViT-B-32, laion2b_s34b_b79k), pulled once
 PICKABLE = 24  # latest images offered as ticks
 LEADERBOARD = ["family", "item", "your rating", "your games", "overall rating", "overall games"]
 

@@ -7,8 +7,7 @@ import gradio as gr
 
 from neurocanvas.engines.director import word_diff
 from neurocanvas.engines.director_loop import phrases
-from neurocanvas.handlers.common import ended_text, row_id, user_errors, user_of, watch
-from neurocanvas.handlers.text_to_image import _seed
+from neurocanvas.handlers.common import ended_text, form_seed, row_id, user_errors, user_of, watch
 from neurocanvas.services.director_loop import DirectorLoop, NoClip
 
 LOOK_HEADERS = ["Version", "Image", "Whole prompt", "Shows", "Misses"]
@@ -28,8 +27,9 @@ class DirectorLoopHandler:
         """Yields (gallery, conversation id, line, version choices) while the versions render, one seed for all."""
         user = user_of(request)
         with user_errors():
+            seed = form_seed(seed)
             conversation, pairs = self.loop.submit(user, row_id(conversation_id, "a conversation") if conversation_id
-                                                   else None, prompts, model_id or None, _seed(seed))
+                                                   else None, prompts, model_id or None, seed)
         yield [], conversation, f"Rendering {len(pairs)} version(s)…", gr.skip()
         for number, (_, generation_id) in enumerate(pairs, start=1):
             update = yield from watch(self.jobs, generation_id, progress, lambda line, _p, n=number: (
@@ -42,11 +42,7 @@ class DirectorLoopHandler:
                 yield gr.skip(), conversation, f"{line} (after {number - 1} of {len(pairs)} versions)", gr.skip()
                 return
         gallery, choices, _, _ = self.show(conversation, request)
-        yield gallery, conversation, f"Rendered {len(pairs)} version(s) at seed {self._seed_of(user, conversation)}.", choices
-
-    def _seed_of(self, user: str, conversation: int) -> Any:
-        rendered = [v for v in self.loop.versions(user, conversation) if v["origin"] == "rendered"]
-        return rendered[-1]["seed"] if rendered else None
+        yield gallery, conversation, f"Rendered {len(pairs)} version(s) at seed {seed}.", choices
 
     # look ----------------------------------------------------------------------------------------
     def score(self, conversation_id: float | None, request: gr.Request) -> tuple[list[list], str]:
@@ -67,13 +63,17 @@ class DirectorLoopHandler:
             if not conversation_id:
                 return [], gr.Dropdown(choices=[], value=None), [], ""
             versions = self.loop.versions(user_of(request), row_id(conversation_id, "a conversation"))
-            rendered = [v for v in versions if v["path"]]
             gallery = [(v["path"], f"v{v['id']} · #{v['image_id']} · seed {v['seed']} · {v['prompt'][:80]}")
-                       for v in rendered]
-            choices = [(f"v{v['id']} ({v['origin']}): {v['prompt'][:60]}", v["id"]) for v in versions]
+                       for v in versions if v["path"]]
             looks = [v for v in versions if v["look"]]
-            return (gallery, gr.Dropdown(choices=choices, value=looks and max(looks, key=_best)["id"]),
-                    _table(looks), _summary(looks))
+            return gallery, _choices(versions), _table(looks), _summary(looks)
+
+    def version_choices(self, conversation_id: float | None, request: gr.Request) -> dict:
+        """The versions to refine from, the best-scored one picked: after a look, the best is the default."""
+        with user_errors():
+            if not conversation_id:
+                return gr.Dropdown(choices=[], value=None)
+            return _choices(self.loop.versions(user_of(request), row_id(conversation_id, "a conversation")))
 
     def api_versions(self, conversation_id: float, request: gr.Request) -> list[dict]:
         """The conversation's versions as plain data: prompt, origin, seed, image id and look."""
@@ -141,6 +141,12 @@ class DirectorLoopHandler:
                 return gr.Dropdown(choices=[])
             prompts = [v["prompt"] for v in self.loop.versions(user_of(request), row_id(conversation_id, "a conversation"))]
             return gr.Dropdown(choices=list(dict.fromkeys(prompts)))
+
+
+def _choices(versions: list[dict]) -> dict:
+    looks = [v for v in versions if v["look"]]
+    return gr.Dropdown(choices=[(f"v{v['id']} ({v['origin']}): {v['prompt'][:60]}", v["id"]) for v in versions],
+                       value=max(looks, key=_best)["id"] if looks else None)
 
 
 def _best(version: dict) -> float:

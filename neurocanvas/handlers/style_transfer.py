@@ -11,7 +11,7 @@ from neurocanvas.engines.instant_style import Request as InstantRequest
 from neurocanvas.engines.instant_style import check_inputs as check_instant
 from neurocanvas.engines.style_transfer import Request, check_inputs, load_image
 from neurocanvas.handlers.common import ended_text, stopped_text, user_errors, user_of, watch
-from neurocanvas.services.estimates import estimate_seconds, work_units
+from neurocanvas.services.estimates import estimate_seconds, restyle_history, work_units
 from neurocanvas.services.jobs import priority_of
 from neurocanvas.services.restyle import style_inputs
 from neurocanvas.style_presets import label, load_presets, preset_image
@@ -62,8 +62,7 @@ class StyleTransferHandler:
         costs = []
         for _, method in self.method_choices():
             one_pass = self.registry.spec(method).task != "style-features"
-            history = [(work_units(1 if one_pass else p.get("steps", 1), 1, p.get("size", 512), p.get("size", 512)),
-                        t.get("total", 0)) for p, t in self.repo.recent_timings("style_transfer", method)]
+            history = restyle_history(self.repo, method, one_pass)
             seconds = estimate_seconds(work_units(1 if one_pass else DEFAULT_STEPS, 1, 512, 512), history)
             typical = self.registry.spec(method).defaults.get("typical_512")
             costs.append(f"{SHORT.get(method, self.registry.spec(method).name)}: " + (
@@ -109,8 +108,7 @@ class StyleTransferHandler:
             self.registry.preload(method)  # missing or corrupt weights fail here, before any row is written
             params = {"styles": names, "weights": [w for _, w in styles], "strength": job.strength, "size": job.size,
                       "steps": job.steps, "keep_colors": job.keep_colors, "method": method}
-            history = [(work_units(p.get("steps", 1), 1, p.get("size", 512), p.get("size", 512)), t.get("total", 0))
-                       for p, t in self.repo.recent_timings("style_transfer", method)]
+            history = restyle_history(self.repo, method, one_pass=False)
             request = {"strength": job.strength, "size": job.size, "steps": job.steps, "keep_colors": job.keep_colors}
             generation_id = self.jobs.submit(
                 user, "style_transfer", {**params, "label": f"Restyle: {' + '.join(names)}"},
@@ -145,8 +143,7 @@ class StyleTransferHandler:
         self.registry.preload(method)  # a missing or damaged ONNX file fails here, naming the file
         request = {"strength": job.strength, "size": job.size, "keep_colors": job.keep_colors}
         params = {"styles": names, "weights": [w for _, w in styles], **request, "method": method}
-        history = [(work_units(1, 1, p.get("size", 512), p.get("size", 512)), t.get("total", 0))
-                   for p, t in self.repo.recent_timings("style_transfer", method)]
+        history = restyle_history(self.repo, method, one_pass=True)
         generation_id = self.jobs.submit(
             user, "style_transfer", {**params, "label": f"Restyle: {' + '.join(names)}"},
             inputs=style_inputs(photo, styles, method, request), prompt=" + ".join(names), model_ids=[method],

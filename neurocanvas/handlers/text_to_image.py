@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import random
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -12,9 +11,10 @@ import gradio as gr
 from neurocanvas.context import AppContext
 from neurocanvas.engines.png_settings import checked_settings
 from neurocanvas.engines.style_transfer import load_image
-from neurocanvas.engines.text_to_image import MAX_SEED, SCHEDULERS, Request
-from neurocanvas.handlers.common import ended_text, row_id, seed_text, stopped_text, user_errors, user_of, watch
-from neurocanvas.services.estimates import estimate_seconds, work_units
+from neurocanvas.engines.text_to_image import SCHEDULERS, Request
+from neurocanvas.handlers.common import (ended_text, form_seed, row_id, seed_text, stopped_text, user_errors, user_of,
+                                         watch, whole_number)
+from neurocanvas.services.estimates import estimate_seconds, render_history, work_units
 from neurocanvas.services.generate import prepare_request, render_inputs
 from neurocanvas.services.jobs import priority_of
 from neurocanvas.store.images import read_png_meta
@@ -106,8 +106,8 @@ class TextToImageHandler:
                 height: Any, seed: int, batch: Any = 1, scheduler: str = "default",
                 tiny_vae: bool = True, strength: Any = None) -> tuple[Request, dict, str | None]:
         """A checked request for an installed model, its stored params, and the tiny VAE to use (if pulled)."""
-        return prepare_request(self.registry, model_id, prompt, negative_prompt, _integer(steps, "steps"), float(guidance),
-                               _integer(width, "width"), _integer(height, "height"), seed, _integer(batch, "batch"),
+        return prepare_request(self.registry, model_id, prompt, negative_prompt, whole_number(steps, "steps"), float(guidance),
+                               whole_number(width, "width"), whole_number(height, "height"), seed, whole_number(batch, "batch"),
                                scheduler, tiny_vae, None if strength is None else _strength(strength))
 
     def generate(self, prompt: str, negative_prompt: str, model_id: str, steps: float, guidance: float, width: float,
@@ -118,7 +118,7 @@ class TextToImageHandler:
             yield from self.auto.for_text_to_image(prompt, negative_prompt, width, height, seed, batch, request, progress)
             return
         with user_errors():
-            seed = _seed(seed)
+            seed = form_seed(seed)
             job, params, vae_id = self.prepare(model_id, prompt, negative_prompt, steps, guidance, width, height, seed,
                                                batch, scheduler, tiny_vae)
         yield from self._render(user_of(request), model_id, job, params, vae_id, progress)
@@ -139,7 +139,7 @@ class TextToImageHandler:
                                  "and press 'Image to image'.")
             source = self.repo.image_path(parent) if parent is not None else start
             init_image = load_image(source, "start image")
-            seed = _seed(seed)
+            seed = form_seed(seed)
             job, params, vae_id = self.prepare(model_id, prompt, negative_prompt, steps, guidance, width, height, seed,
                                                batch, scheduler, tiny_vae, strength=strength)
             params["parent_id"] = parent.id if parent is not None else None
@@ -161,7 +161,7 @@ class TextToImageHandler:
             job, params, vae_id = self.prepare(
                 made["model_id"], made["prompt"], made.get("negative_prompt", ""), max(steps, 2) if close else steps,
                 made.get("guidance_scale", 0.0), made.get("width", row.width), made.get("height", row.height),
-                _seed(-1), count, made.get("scheduler", "default"), made.get("tiny_vae", True),
+                form_seed(-1), count, made.get("scheduler", "default"), made.get("tiny_vae", True),
                 strength=VARIATION_STRENGTH if close else None)
             params["parent_id"] = row.id
         yield from self._render(user, made["model_id"], job, params, vae_id, progress,
@@ -199,7 +199,7 @@ class TextToImageHandler:
                 user, "text_to_image", params, inputs=render_inputs(job, model_id, vae_id, init_image),
                 prompt=job.prompt, negative_prompt=job.negative_prompt,
                 model_ids=[model_id] + ([vae_id] if vae_id else []), request_key=key,
-                priority=priority_of(job.width, job.height, job.batch_size), estimate_s=self.estimate(model_id, units))
+                priority=priority_of(job.width, job.height, job.batch_size), estimate_s=estimate_seconds(units, render_history(self.repo, model_id)))
         update = yield from watch(self.jobs, generation_id, progress,
                                   lambda line, preview: (gr.skip(), preview if preview is not None else gr.skip(), line, seed))
         with user_errors():
@@ -219,21 +219,8 @@ class TextToImageHandler:
                 info.insert(1, f"Variations of {source}: its prompt and settings with new seeds.")
             yield (self._gallery(rows), gr.skip(), "\n\n".join(info), seed)
 
-    def estimate(self, model_id: str, units: float) -> float:
-        """Seconds for `units` of work on this model, from this machine's latest finished runs of it."""
-        history = [(work_units(p.get("num_inference_steps", 1), p.get("batch_size", 1), p.get("width", 512),
-                               p.get("height", 512)), t.get("total", 0))
-                   for p, t in self.repo.recent_timings("text_to_image", model_id)]
-        return estimate_seconds(units, history)
-
     def _gallery(self, rows) -> list[tuple[str, str]]:
         return [(str(self.repo.image_path(r)), f"#{r.id}{seed_text(r.seed)} · {r.model_id}") for r in rows]
-
-
-def _seed(value: Any) -> int:
-    """The form's seed; -1 draws a random one."""
-    seed = _integer(value, "seed")
-    return random.randint(0, MAX_SEED) if seed == -1 else seed
 
 
 def _strength(value: Any) -> float:
@@ -241,16 +228,6 @@ def _strength(value: Any) -> float:
         return float(value)
     except (TypeError, ValueError):
         raise ValueError(f"Strength must be a number above 0 and at most 1, not {value!r}.") from None
-
-
-def _integer(value: Any, name: str) -> int:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name.title()} must be a number.") from None
-    if number != number or number in (float("inf"), float("-inf")) or number != int(number):
-        raise ValueError(f"{name.title()} must be a whole number, not {value}.")
-    return int(number)
 
 
 SCHEDULER_CHOICES = list(SCHEDULERS)

@@ -8,12 +8,11 @@ from typing import Any, Callable
 
 from neurocanvas.engines import director_loop as loop
 from neurocanvas.services.director import DirectorModels
-from neurocanvas.services.estimates import estimate_seconds, work_units
+from neurocanvas.services.estimates import estimate_seconds, render_history, work_units
 from neurocanvas.services.generate import prepare_request, render_inputs
 from neurocanvas.services.jobs import DRAFT, priority_of
+from neurocanvas.services.rank import RANKING_MODEL
 from neurocanvas.store.director import DirectorRepo
-
-RANKING_MODEL = "clip-vit-b-32"
 
 
 class NoClip(ValueError):
@@ -52,11 +51,10 @@ class DirectorLoop:
             self.repo.messages(user, conversation_id)  # NotFound for another user's conversation, before any job
         self.registry.preload(model_id)  # a corrupt model fails here, before any row is written
         jobs: list[int] = []
+        history = render_history(self.repo, model_id)
         try:
             for index, (job, params, vae_id) in enumerate(prepared):
                 params["label"] = f"Director version {index + 1} of {len(prepared)}"
-                history = [(work_units(p.get("num_inference_steps", 1), 1, p.get("width", 512), p.get("height", 512)),
-                            t.get("total", 0)) for p, t in self.repo.recent_timings("text_to_image", model_id)]
                 jobs.append(self.jobs.submit(
                     user, "text_to_image", params, inputs=render_inputs(job, model_id, vae_id), prompt=job.prompt,
                     model_ids=[model_id] + ([vae_id] if vae_id else []), fresh=index == 0,
@@ -75,8 +73,7 @@ class DirectorLoop:
     def versions(self, user: str, conversation_id: int) -> list[dict]:
         """The conversation's versions, oldest first, each with its image (while in the gallery) and its look."""
         rows = []
-        for row in self.versions_repo.versions(user, conversation_id):
-            image = self.versions_repo.live_image(row)
+        for row, image in self.versions_repo.versions(user, conversation_id):
             rows.append({"id": row.id, "prompt": row.prompt, "origin": row.origin, "seed": row.seed,
                          "model_id": row.model_id, "job": row.generation_id, "image_id": image.id if image else None,
                          "path": str(self.repo.image_path(image)) if image else None, "look": json.loads(row.look or "{}")})
@@ -111,7 +108,7 @@ class DirectorLoop:
                 seen = loop.look(whole, [(t, by_term[t]) for _, t in pairs if t in by_term])
                 version["look"] = {"prompt_score": round(whole, 4), "terms": [[c, t, by_term.get(t)] for c, t in pairs],
                                    "text": seen.text, "missing": [t for t, _ in seen.misses]}
-                self.versions_repo.set_look(user, version["id"], version["look"])
+                self.versions_repo.set_look(user, version["id"], version["image_id"], version["look"])
         return [v for v in versions if v["look"]]
 
     def _keywords(self, prompt: str) -> dict[str, list[str]]:

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
+RANKING_MODEL = "clip-vit-b-32"  # the catalog's CLIP (ViT-B-32, laion2b_s34b_b79k): the one the studio pulls
+
 
 def run(runtime: Any, params: dict, inputs: dict, report, cancel) -> dict:
     """Inputs: the ranking model, the images (id, PNG bytes), one prompt per image and, optionally, the terms

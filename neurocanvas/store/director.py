@@ -19,20 +19,25 @@ class DirectorRepo:
                                       seed=seed, model_id=model_id, generation=generation_id)
 
     @_guard
-    def versions(self, user: str | None, conversation_id: int) -> list[DirectorVersion]:
-        """Oldest first; a rendered version whose job finished since gets its image here (the job's collector
-        saves images without knowing the conversation, and the studio may have restarted in between)."""
+    def versions(self, user: str | None, conversation_id: int) -> list[tuple[DirectorVersion, Image | None]]:
+        """Oldest first, each with its image while it is in the gallery: the scored one, else the first of its
+        finished job (the collector saves a job's images without knowing the conversation). Two reads, no write."""
         conversation = self.repo._conversation(user, conversation_id)
         rows = list(DirectorVersion.select().where(DirectorVersion.conversation == conversation)
                     .order_by(DirectorVersion.id))
-        for row in rows:
-            if row.image_id is None and row.generation_id is not None:
-                image = (Image.select().join(Generation).where((Generation.id == row.generation_id)
-                                                               & (Generation.status == "done")).order_by(Image.id).first())
-                if image is not None:
-                    row.image = image
-                    row.save()
-        return rows
+        jobs = [r.generation_id for r in rows if r.generation_id is not None]
+        pinned = [r.image_id for r in rows if r.image_id is not None]
+        if not jobs and not pinned:
+            return [(row, None) for row in rows]
+        found = (Image.select().join(Generation).where(
+            Image.deleted_at.is_null() & (Image.id.in_(pinned or [0])
+                                          | (Generation.id.in_(jobs or [0]) & (Generation.status == "done"))))
+            .order_by(Image.id))
+        by_id = {image.id: image for image in found}
+        first_of: dict[int, Image] = {}
+        for image in by_id.values():
+            first_of.setdefault(image.generation_id, image)
+        return [(row, by_id.get(row.image_id) if row.image_id else first_of.get(row.generation_id)) for row in rows]
 
     @_guard
     def version(self, user: str | None, version_id: int) -> DirectorVersion:
@@ -43,13 +48,8 @@ class DirectorRepo:
         return row
 
     @_guard
-    def set_look(self, user: str | None, version_id: int, look: dict) -> None:
+    def set_look(self, user: str | None, version_id: int, image_id: int, look: dict) -> None:
+        """What CLIP saw, pinned to the image it looked at."""
         row = self.version(user, version_id)
-        row.look = json.dumps(look)
+        row.image, row.look = image_id, json.dumps(look)
         row.save()
-
-    @staticmethod
-    def live_image(row: DirectorVersion) -> Image | None:
-        """The version's image while it is in the user's gallery (a deleted image is not shown or scored)."""
-        image = Image.get_or_none((Image.id == row.image_id) & Image.deleted_at.is_null()) if row.image_id else None
-        return image

@@ -61,6 +61,10 @@ CSS = """
 .nc-palette {display: flex; gap: 8px; flex-wrap: wrap}
 .nc-swatch {display: flex; flex-direction: column; align-items: center; font-size: 12px}
 .nc-swatch span {width: 56px; height: 40px; border-radius: 6px; border: 1px solid #0002}
+@media (max-width: 600px) {  /* phones: two thumbnails a row, not four postage stamps */
+  #director-gallery .grid-container, #t2i-gallery .grid-container, #compare-gallery .grid-container {
+    grid-template-columns: repeat(2, minmax(100px, 1fr))}
+}
 """
 
 

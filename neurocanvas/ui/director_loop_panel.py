@@ -39,10 +39,11 @@ def build(demo: gr.Blocks, loop: DirectorLoopHandler, refining: Refining, tabs: 
             score = gr.Button("Look at the images (CLIP)", elem_id="director-score")
             to_compare = gr.Button("Compare & vote on these", elem_id="director-to-compare")
         looks = gr.Dataframe(headers=LOOK_HEADERS, interactive=False, label="What each image shows (CLIP scores)",
-                             wrap=True, elem_id="director-looks")
+                             wrap=True, column_widths=["300px", "70px", "90px", "300px", "240px"], elem_id="director-looks")
         verdict = gr.Markdown(elem_id="director-verdict")
         with gr.Row():
-            version = gr.Dropdown([], label="Refine from version (the best match unless you pick one)", scale=3)
+            version = gr.Dropdown([], label="Refine from version (the best match unless you pick one)", scale=3,
+                                  elem_id="director-version")
             again = gr.Button("Refine from the result", variant="primary", scale=1, elem_id="director-from-result")
         with gr.Accordion("Merge two versions", open=False):
             with gr.Row():
@@ -54,10 +55,13 @@ def build(demo: gr.Blocks, loop: DirectorLoopHandler, refining: Refining, tabs: 
 
     rendering = render.click(loop.generate, [to_render, r.conversation, model, seed], [images, r.conversation, line, version],
                              api_name="director_generate", concurrency_id=heavy, concurrency_limit=heavy_limit)
-    rendering.success(loop.score, r.conversation, [looks, verdict]).then(
-        loop.version_prompts, r.conversation, first).then(loop.version_prompts, r.conversation, second)
+    quiet = dict(api_visibility="private")
+    rendering.success(loop.score, r.conversation, [looks, verdict], **quiet).then(
+        loop.version_choices, r.conversation, version, **quiet).then(
+        loop.version_prompts, r.conversation, first, **quiet).then(loop.version_prompts, r.conversation, second, **quiet)
     stop.click(None, None, None, cancels=[rendering], queue=False)
-    score.click(loop.score, r.conversation, [looks, verdict], api_name="director_score")
+    score.click(loop.score, r.conversation, [looks, verdict], api_name="director_score").success(
+        loop.version_choices, r.conversation, version, api_visibility="private")
     to_compare.click(loop.compare_ids, r.conversation, [compare_ids, tabs], api_visibility="private")
     again.click(loop.from_result_step, [r.conversation, version, r.llm], [r.candidate, r.diff, r.explanation, to_render],
                 api_visibility="private", concurrency_id="llm", concurrency_limit=1)
@@ -68,6 +72,6 @@ def build(demo: gr.Blocks, loop: DirectorLoopHandler, refining: Refining, tabs: 
     merge.click(loop.merge, [first, second, picks, r.conversation], [r.candidate, r.diff], api_visibility="private")
     gr.api(loop.api_merge, api_name="director_merge")
     # a reopened (or new) conversation shows its own versions, images and looks
-    r.conversation.change(loop.show, r.conversation, [images, version, looks, verdict], api_visibility="private").then(
-        loop.version_prompts, r.conversation, first).then(loop.version_prompts, r.conversation, second)
+    r.conversation.change(loop.show, r.conversation, [images, version, looks, verdict], **quiet).then(
+        loop.version_prompts, r.conversation, first, **quiet).then(loop.version_prompts, r.conversation, second, **quiet)
     return to_render
