@@ -19,8 +19,9 @@ class Refining:
 
 
 def build(demo: gr.Blocks, loop: DirectorLoopHandler, refining: Refining, tabs: gr.Tabs, compare_ids: gr.Textbox,
-          heavy: str, heavy_limit: int) -> gr.Textbox:
-    """Returns the 'Versions to render' box, which a refinement fills."""
+          heavy: str, heavy_limit: int) -> tuple[gr.Textbox, gr.events.Dependency]:
+    """Returns the 'Versions to render' box, which a refinement fills, and the render (a first one opens a
+    conversation, which the past conversations list then shows)."""
     r = refining
     with gr.Accordion("Generate, look, refine again", open=True):
         to_render = gr.Textbox(label="Versions to render (one per line, up to 4: one seed for all, so only the prompt "
@@ -74,4 +75,4 @@ def build(demo: gr.Blocks, loop: DirectorLoopHandler, refining: Refining, tabs: 
     # a reopened (or new) conversation shows its own versions, images and looks
     r.conversation.change(loop.show, r.conversation, [images, version, looks, verdict], **quiet).then(
         loop.version_prompts, r.conversation, first, **quiet).then(loop.version_prompts, r.conversation, second, **quiet)
-    return to_render
+    return to_render, rendering

@@ -18,7 +18,7 @@ def build(demo: gr.Blocks, director: DirectorHandler, loop: DirectorLoopHandler,
         with gr.Column(scale=1, min_width=220):
             model = gr.Dropdown(director.model_choices(), value=director.default_model(), label="Model",
                                 allow_custom_value=True)
-            past = gr.Dropdown([], label="Past conversations", allow_custom_value=True)
+            past = gr.Dropdown([], label="Past conversations", allow_custom_value=True, elem_id="director-past")
             with gr.Row():
                 new = gr.Button("New", size="sm")
                 delete = gr.Button("Delete", size="sm", variant="stop")
@@ -48,7 +48,7 @@ def build(demo: gr.Blocks, director: DirectorHandler, loop: DirectorLoopHandler,
             reject = gr.Button("Reject")
             use = gr.Button("Use in Text to image")
         accepted = gr.Markdown()
-    to_render = director_loop_panel.build(
+    to_render, rendering = director_loop_panel.build(
         demo, loop, director_loop_panel.Refining(conversation, model, candidate, diff, explanation), tabs, compare_ids,
         heavy, heavy_limit)
 
@@ -60,8 +60,8 @@ def build(demo: gr.Blocks, director: DirectorHandler, loop: DirectorLoopHandler,
     regen_event = regenerate.click(director.regenerate, [chatbot, conversation, model], answer,
                                    api_name="director_regenerate", concurrency_id="llm", concurrency_limit=1)
     stop.click(None, None, None, cancels=[chat_event, submit_event, regen_event], queue=False)
-    for event in (chat_event, submit_event):
-        event.then(director.conversation_choices, None, past, queue=False)
+    for event in (chat_event, submit_event, rendering):
+        event.then(director.conversation_choices, None, past, queue=False, api_visibility="private")
 
     gr.api(director.refine, api_name="refine_prompt", concurrency_id="llm", concurrency_limit=1)
     gr.api(director.conversations, api_name="director_conversations")

@@ -1,10 +1,11 @@
 """In a real browser (issue 19): the Art director refines, renders the versions at one seed, lets a CLIP with known
 scores look at them, refines from what the image missed, merges two versions and sends the images to Compare."""
+import re
 from pathlib import Path
 
 import pytest
 
-from neurocanvas.store.tables import DirectorVersion
+from neurocanvas.store.tables import Conversation, DirectorVersion
 from tests.fixtures import build_predictable_clip
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screens"
@@ -75,3 +76,12 @@ def test_the_director_loop_in_the_browser(ctx, page):
     page.wait_for_function("document.querySelectorAll('#compare-ticks input:checked').length === 3", timeout=30_000)
     page.locator("#compare-run").click()
     page.wait_for_function("document.querySelectorAll('#compare-gallery img').length >= 3", timeout=60_000)
+
+    page.get_by_role("tab", name="Art director").click()  # a new conversation, then the past one reopened
+    page.get_by_role("button", name="New", exact=True).click()
+    page.wait_for_function("document.querySelectorAll('#director-gallery img').length === 0", timeout=30_000)
+    title = Conversation.get().title
+    page.locator("#director-past input").click()
+    page.locator("#director-past").get_by_role("option", name=re.compile("^" + re.escape(title))).click()
+    page.wait_for_function("document.querySelectorAll('#director-gallery img').length >= 3", timeout=30_000)
+    assert "lighthouse 0.00" in page.locator("#director-looks").inner_text()  # the looks came back with it
