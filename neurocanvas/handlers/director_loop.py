@@ -30,19 +30,21 @@ class DirectorLoopHandler:
             seed = form_seed(seed)
             conversation, pairs = self.loop.submit(user, row_id(conversation_id, "a conversation") if conversation_id
                                                    else None, prompts, model_id or None, seed)
-        yield [], conversation, f"Rendering {len(pairs)} version(s)…", gr.skip()
-        for number, (_, generation_id) in enumerate(pairs, start=1):
-            update = yield from watch(self.jobs, generation_id, progress, lambda line, _p, n=number: (
-                gr.skip(), conversation, f"Version {n} of {len(pairs)}: {line}", gr.skip()))
-            if update.status != "done":
-                for _, later in pairs[number:]:  # a Stop or a failure ends the whole set
-                    self.jobs.cancel(later)
-                with user_errors():
-                    line = ended_text(update)
-                yield gr.skip(), conversation, f"{line} (after {number - 1} of {len(pairs)} versions)", gr.skip()
-                return
-        gallery, choices, _, _ = self.show(conversation, request)
-        yield gallery, conversation, f"Rendered {len(pairs)} version(s) at seed {seed}.", choices
+        try:
+            yield [], conversation, f"Rendering {len(pairs)} version(s)…", gr.skip()
+            for number, (_, generation_id) in enumerate(pairs, start=1):
+                update = yield from watch(self.jobs, generation_id, progress, lambda line, _p, n=number: (
+                    gr.skip(), conversation, f"Version {n} of {len(pairs)}: {line}", gr.skip()))
+                if update.status != "done":
+                    with user_errors():
+                        line = ended_text(update)
+                    yield gr.skip(), conversation, f"{line} (after {number - 1} of {len(pairs)} versions)", gr.skip()
+                    return
+            gallery, choices, _, _ = self.show(conversation, request)
+            yield gallery, conversation, f"Rendered {len(pairs)} version(s) at seed {seed}.", choices
+        finally:  # a Stop, a failure or a closed page ends the whole set: the versions still queued go too
+            for _, generation_id in pairs:
+                self.jobs.cancel(generation_id)
 
     # look ----------------------------------------------------------------------------------------
     def score(self, conversation_id: float | None, request: gr.Request) -> tuple[list[list], str]:

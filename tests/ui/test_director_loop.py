@@ -74,3 +74,17 @@ def test_refusals_leave_the_conversation_as_it_was(ctx, app):
     with pytest.raises(AppError, match="No text-to-image model is installed"):
         client.predict(PROMPT, conversation, None, 7, api_name="/director_generate")
     assert DirectorVersion.select().count() == before and Conversation.select().count() == 1
+
+
+def test_stop_half_way_cancels_the_versions_still_queued(app, ctx):
+    from neurocanvas.handlers.director_loop import DirectorLoopHandler
+
+    handler = DirectorLoopHandler(ctx, analyse=lambda prompt: None)
+    rendering = handler.generate("a red barn\na blue barn\na green barn", None, "tiny-sd", 5, None, None)
+    _, conversation, line, _ = next(rendering)  # all three are queued
+    assert line == "Rendering 3 version(s)…"
+    jobs = [r.generation_id for r in DirectorVersion.select().order_by(DirectorVersion.id)]
+    rendering.close()  # what Stop (or a closed page) does to the handler
+    ended = [ctx.jobs.wait(gid).status for gid in jobs]
+    assert ended[-1] == "cancelled" and set(ended) <= {"done", "cancelled"}
+    assert Conversation.get_by_id(conversation) and DirectorVersion.select().count() == 3  # the conversation stays
