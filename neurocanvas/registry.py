@@ -341,6 +341,19 @@ class Registry:
             self._close(obj)
         return obj is not None
 
+    def remove(self, model_id: str) -> None:
+        """Delete a pulled (or trained) model's files to free the disk; it can be pulled again. A model that ships
+        in a Python package goes with pip, not here."""
+        spec = self.spec(model_id)
+        if spec.source["type"] == "package":
+            raise RegistryError(f"{spec.name} ships in the Python package {spec.source['package']!r}: it is removed "
+                                f"with pip, not here.")
+        folder = self.models_dir / model_id
+        if not folder.exists():
+            raise ModelNotInstalled(f"{spec.name} is not installed, so there is nothing to remove.")
+        self.unload(model_id)  # waits for a job that is using it
+        shutil.rmtree(folder)
+
     @staticmethod
     def _close(obj: Any) -> None:
         close = getattr(obj, "close", None)

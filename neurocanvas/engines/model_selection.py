@@ -90,3 +90,43 @@ def select(prompt: str, concepts: list[tuple[str, float]], installed: list[str],
         runs.append(Run(models[0], i + 1, None, f"seed +{i + 1}: fewer models installed than runs"))
     rule = concept if concept in rules["models"] else "default"
     return Plan(rule, runs, f"{concept or 'general'} prompt → {', '.join(dict.fromkeys(r.model_id for r in runs))}.")
+
+
+PLAN_HEADERS = ["Model", "Restyle with", "Seed offset", "Why"]
+
+
+def plan_rows(plan: Plan, style_names: dict[str, str] | None = None) -> list[list]:
+    """The plan as the table the user can edit before it runs."""
+    names = style_names or {}
+    return [[r.model_id, names.get(r.restyle, r.restyle) if r.restyle else "", r.seed_offset, r.reason]
+            for r in plan.runs]
+
+
+def plan_from_rows(rows: list[list], installed: list[str], style_names: dict[str, str] | None = None) -> Plan | None:
+    """The (edited) plan table back into a Plan that runs exactly those rows; None for an empty table.
+    A restyle is named by its preset's title or key; each refusal names its row."""
+    names = style_names or {}
+    by_title = {title.lower(): key for key, title in names.items()} | {key.lower(): key for key in names}
+    runs = []
+    for number, row in enumerate(rows or [], start=1):
+        model, restyle, offset, why = (list(row) + ["", "", 0, ""])[:4]
+        model, restyle = str(model or "").strip(), str(restyle or "").strip()
+        if not model:
+            continue
+        if model not in installed:
+            raise ValueError(f"Plan row {number}: {model} is not installed (installed: {', '.join(installed)}).")
+        if restyle and restyle.lower() not in by_title:
+            raise ValueError(f"Plan row {number}: no style preset called '{restyle}'.")
+        try:
+            seed_offset = int(float(offset or 0))
+        except (TypeError, ValueError):
+            raise ValueError(f"Plan row {number}: the seed offset must be a whole number, not '{offset}'.") from None
+        if not 0 <= seed_offset <= 99:
+            raise ValueError(f"Plan row {number}: the seed offset must be between 0 and 99.")
+        runs.append(Run(model, seed_offset, by_title[restyle.lower()] if restyle else None,
+                        str(why or "").strip() or "your edit of the plan"))
+    if not runs:
+        return None
+    if len(runs) > 4:
+        raise ValueError(f"A comparison runs 2 to 4 images; the plan has {len(runs)} rows.")
+    return Plan("edited", runs, f"Your plan: {len(runs)} run(s).")

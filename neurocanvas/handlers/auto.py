@@ -59,25 +59,31 @@ class AutoHandler:
         prefer = (choice.arm, f"chosen for you: {choice.reason}") if choice else None
         return model_selection.select(prompt, analysis.concepts, installed, self.rules, count, prefer, self.style_names)
 
-    def plan(self, prompt: str, count: float, request: gr.Request) -> tuple[str, list[str]]:
-        """The plan as text, and its models for the override box (light: no model runs)."""
+    def plan(self, prompt: str, count: float, request: gr.Request) -> tuple[str, list[str], list[list]]:
+        """The plan as text, its models for the override box, and the table Generate runs (light: no model runs)."""
         with user_errors():
             plan = self.make_plan(user_of(request), prompt or "", whole_number(count, "count"))
             lines = [f"**Auto** ({plan.rule}): {plan.summary}"] + [
                 f"{i}. {r.model_id}" + (f" + {self.style_names.get(r.restyle, r.restyle)}" if r.restyle else "")
                 + (f", seed +{r.seed_offset}" if r.seed_offset else "") + f": {r.reason}"
                 for i, r in enumerate(plan.runs, start=1)]
-            return "\n".join(lines), list(dict.fromkeys(r.model_id for r in plan.runs))
+            lines.append("Generate runs the table below: edit a row, or clear it to let Auto plan again.")
+            return ("\n".join(lines), list(dict.fromkeys(r.model_id for r in plan.runs)),
+                    model_selection.plan_rows(plan, self.style_names))
 
     # running -----------------------------------------------------------------------------------
     def run(self, prompt: str, negative_prompt: str, width: Any, height: Any, seed: Any, count: Any,
-            models: list[str] | None, request: gr.Request, progress) -> Iterator[tuple]:
-        """Yields (gallery, preview, info, details, ids): info lines while it runs, then the ranked results."""
+            models: list[str] | None, request: gr.Request, progress, table: list[list] | None = None,
+            steps: Any = 0) -> Iterator[tuple]:
+        """Yields (gallery, preview, info, details, ids): info lines while it runs, then the ranked results.
+        A plan table, when given, runs exactly as shown; steps 0 keeps each model's own default."""
         user = user_of(request)
         with user_errors():
             seed = whole_number(seed, "seed")
             seed = random.randint(0, MAX_SEED - 4) if seed == -1 else seed
-            plan = self.make_plan(user, prompt or "", whole_number(count, "count"), models)
+            steps = whole_number(steps or 0, "steps")
+            plan = (model_selection.plan_from_rows(table or [], self.installed(), self.style_names)
+                    or self.make_plan(user, prompt or "", whole_number(count, "count"), models))
             renders: dict[tuple[str, int], tuple] = {}  # one render per (model, seed): a restyle reuses the plain one
             for run in plan.runs:
                 if (run.model_id, run.seed_offset) in renders:
@@ -85,7 +91,8 @@ class AutoHandler:
                 d = self.registry.spec(run.model_id).defaults
                 size = d.get("max_size", 1024)
                 job, params, vae_id = self.t2i.prepare(
-                    run.model_id, prompt, negative_prompt, d.get("num_inference_steps", 1), d.get("guidance_scale", 0.0),
+                    run.model_id, prompt, negative_prompt, steps or d.get("num_inference_steps", 1),
+                    d.get("guidance_scale", 0.0),
                     min(whole_number(width, "width"), size), min(whole_number(height, "height"), size),
                     (seed + run.seed_offset) % (MAX_SEED + 1))
                 params.update(auto_rule=plan.rule, auto_reason=run.reason)
@@ -179,8 +186,25 @@ class AutoHandler:
             yield gallery, preview, info, used
 
     def generate_to_compare(self, prompt: str, negative_prompt: str, models: list[str] | None, count: float,
-                            request: gr.Request, progress=gr.Progress()) -> Iterator[tuple]:
-        """Compare tab: run the plan (or the models picked), then show the ranked images side by side."""
-        for gallery, _, info, details, ids in self.run(prompt, negative_prompt, 512, 512, -1, count, models or None,
-                                                       request, progress):
+                            plan: Any = None, size: float = 512, steps: float = 0, request: gr.Request = None,
+                            progress=gr.Progress()) -> Iterator[tuple]:
+        """Compare tab: run the plan table as shown (else the models picked, else Auto's plan) at the size and steps
+        asked, then show the ranked images side by side."""
+        with user_errors():
+            size = whole_number(size, "size")
+            if not 128 <= size <= 1024:
+                raise ValueError("The size must be between 128 and 1024 pixels.")
+        for gallery, _, info, details, ids in self.run(prompt, negative_prompt, size, size, -1, count, models or None,
+                                                       request, progress, _table_rows(plan), steps):
             yield gallery, details, ids, info
+
+
+def _table_rows(plan: Any) -> list[list]:
+    """A Dataframe's value as rows, whether the page sent a table or the API a list of rows."""
+    if plan is None:
+        return []
+    if isinstance(plan, dict):
+        return plan.get("data") or []
+    if hasattr(plan, "values") and hasattr(plan, "columns"):  # a pandas frame
+        return plan.values.tolist()
+    return [list(row) for row in plan]

@@ -62,6 +62,10 @@ class CompareHandler:
                 "steps": meta.get("num_inference_steps", meta.get("steps")), "prompt": meta.get("prompt", ""),
                 "why": meta.get("auto_reason")}
 
+    def needs_clip(self) -> bool:
+        """No ranking model is installed: the tab offers its Pull button."""
+        return self.registry.first_installed("ranking") is None
+
     def clip_status(self) -> str:
         """One line: which CLIP model ranks, or how to get one."""
         model_id = self.registry.first_installed("ranking")
@@ -192,3 +196,19 @@ class CompareHandler:
             data = json.dumps({"images": details, "exported_at": stamp}, indent=1).encode()
             meta = write_atomic(self.repo.images_dir, f"{folder}/compare-{stamp}.json", data)
             return [str(png), str(meta)]
+
+
+DETAIL_HEADERS = ["Image", "Rank", "Model", "CLIP score", "Size", "Steps", "Seed", "Time", "Style", "Why"]
+
+
+def details_table(details: list[dict] | None) -> list[list]:
+    """The comparison's details as a labelled table (the API keeps the plain records)."""
+    return [[f"#{d['id']}", d.get("rank", ""), d.get("model") or "image",
+             "" if d.get("clip_score") is None else f"{d['clip_score']:.3f}", d.get("size", ""), d.get("steps") or "",
+             "" if d.get("seed") is None else d["seed"], f"{d['seconds']:.1f} s" if d.get("seconds") else "",
+             ", ".join(d.get("styles") or []), d.get("why") or ""] for d in details or []]
+
+
+def pick_line(image_id: float | None) -> str:
+    return (f"Your pick: **image #{int(image_id)}**." if image_id else
+            "Click an image above to pick it, then vote.")

@@ -48,3 +48,27 @@ class ModelsHandler:
             path = self.registry.pull(model_id, progress=report)
             self.repo.record_event(user_of(request), "pull_model", {"model": model_id})
             return f"{spec.name} is installed at {path}.", self.models()
+
+    def remove(self, model_id: str, request: gr.Request) -> tuple[str, list[list]]:
+        """Delete a downloaded model's files (the owner only); the catalog keeps it, to pull again."""
+        with user_errors():
+            if not model_id:
+                raise ValueError("Choose a model to remove.")
+            if not self.ctx.settings.is_owner(user_of(request)):
+                raise ValueError("Only the studio's owner (--admin, else the first --auth user) can remove models.")
+            spec = self.registry.spec(model_id)
+            self.registry.remove(model_id)
+            self.repo.record_event(user_of(request), "remove_model", {"model": model_id})
+            return f"{spec.name} is removed; Pull downloads it again.", self.models()
+
+    def buttons(self, model_id: str | None) -> tuple[dict, dict]:
+        """(Pull, Remove) for the chosen model: an installed model reads 'Installed' and offers Remove."""
+        try:
+            spec = self.registry.spec(model_id) if model_id else None
+        except Exception:  # a name being typed: Pull says what is wrong with it
+            spec = None
+        if spec is None or not self.registry.is_installed(spec.id):
+            return gr.Button("Pull", interactive=True), gr.Button(visible=False)
+        packaged = spec.source["type"] == "package"
+        return (gr.Button("Installed (in a package)" if packaged else "Installed", interactive=False),
+                gr.Button(visible=not packaged))

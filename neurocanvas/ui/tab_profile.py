@@ -119,11 +119,16 @@ def build(demo: gr.Blocks, profile: ProfileHandler, models: ModelsHandler, prefs
         table = gr.Dataframe(headers=COLUMNS, value=models.models(), interactive=False, wrap=True, label="Catalog")
         with gr.Row():
             choice = gr.Dropdown(models.model_ids(), label="Model", scale=2, allow_custom_value=True)
-            pull = gr.Button("Pull", variant="primary", scale=1)
+            pull = gr.Button("Pull", variant="primary", scale=1, elem_id="model-pull")
+            remove = gr.Button("Remove", variant="stop", scale=1, visible=False, elem_id="model-remove")
         about = gr.Markdown()
         result = gr.Markdown(elem_id="pull-result")
-        choice.change(models.describe, choice, about)
-        pull.click(models.pull, choice, [result, table], api_name="pull_model", concurrency_id="pull", concurrency_limit=1)
+        choice.change(models.describe, choice, about).then(models.buttons, choice, [pull, remove], queue=False,
+                                                           api_visibility="private")
+        pull.click(models.pull, choice, [result, table], api_name="pull_model", concurrency_id="pull",
+                   concurrency_limit=1).then(models.buttons, choice, [pull, remove], api_visibility="private")
+        remove.click(models.remove, choice, [result, table], api_name="remove_model", concurrency_id="pull",
+                     concurrency_limit=1).then(models.buttons, choice, [pull, remove], api_visibility="private")
         gr.Button("Refresh").click(models.models, None, table, api_name="models")
     with gr.Tab("Settings"):
         gr.Markdown("### Your defaults\nThe model each tab opens with. The learning algorithm and epsilon are under "

@@ -85,6 +85,15 @@ def test_pull_model_through_the_api_with_progress(ctx, tiny_built):
             assert "Remote VGG is installed" in message
             assert {r[0]: r[3] for r in table["data"]}["remote-vgg"] == "installed"
             assert ctx.registry.get("remote-vgg") is not None
+            message, table = client.predict("remote-vgg", api_name="/remove_model")  # frees the disk, can come back
+            assert "Remote VGG is removed" in message and not (ctx.registry.models_dir / "remote-vgg").exists()
+            assert {r[0]: r[3] for r in table["data"]}["remote-vgg"] != "installed"
+            assert "remote-vgg" not in ctx.registry.loaded_ids()
+            with pytest.raises(Exception, match="nothing to remove"):
+                client.predict("remote-vgg", api_name="/remove_model")
+            with pytest.raises(Exception, match="removed with pip"):
+                client.predict("minilm", api_name="/remove_model")
+            assert "Remote VGG is installed" in client.predict("remote-vgg", api_name="/pull_model")[0]
         finally:
             demo.close()
 

@@ -10,8 +10,9 @@ from tests.ui.test_text_to_image import FORM
 
 def test_plan_is_light_and_names_its_models(app):
     demo, client = app
-    text, models = client.predict("a dragon over a castle", 2, api_name="/auto_plan")
+    text, models, table = client.predict("a dragon over a castle", 2, api_name="/auto_plan")
     assert models == ["tiny-sd"] and "seed +1" in text and "fewer models installed than runs" in text
+    assert [row[:3] for row in table["data"]] == [["tiny-sd", "", 0], ["tiny-sd", "", 1]]
     assert Generation.select().count() == 0
 
 
@@ -65,4 +66,37 @@ def test_a_model_that_is_not_installed_is_refused_and_nothing_runs(app):
     demo, client = app
     with pytest.raises(Exception, match="sd-turbo.* is not in the list of choices"):  # only installed models are offered
         client.predict("a dragon", "", ["sd-turbo"], 2, api_name="/generate_to_compare")
+    assert Generation.select().count() == 0
+
+
+def test_generate_to_compare_runs_the_plan_as_edited_at_the_size_and_steps_asked(ctx, app):
+    """Issue 15: Plan, edit the table (drop the restyle, change a seed offset), Generate runs exactly that."""
+    demo, client = app
+    _, _, table = client.predict("a quiet village at night, Van Gogh", 2, api_name="/auto_plan")
+    assert table["data"][0][1] == "" and "Starry Night" in table["data"][1][1]  # a render, then its restyle
+    planned = table["data"]
+    edited = [planned[0], [planned[1][0], planned[1][1], 0, planned[1][3]], ["tiny-sd", "", 3, "one more seed"]]
+    gallery, details, ids, info = client.predict("a quiet village at night, Van Gogh", "", [], 2,
+                                                 {"headers": table["headers"], "data": edited}, 128, 3,
+                                                 api_name="/generate_to_compare")
+    assert len(gallery) == 3 and "Your plan: 3 run(s)" in info
+    renders = [g for g in Generation.select() if g.kind == "text_to_image"]
+    assert len(renders) == 2 and [g.kind for g in Generation.select()].count("style_transfer") == 1  # one restyle
+    for g in renders:
+        params = __import__("json").loads(g.params)
+        assert (params["width"], params["height"], params["num_inference_steps"]) == (128, 128, 3)
+    offsets = sorted({r.seed for r in ImageRow.select() if r.seed is not None})
+    assert offsets[-1] - offsets[0] == 3  # the edited seed offset ran
+
+
+@pytest.mark.parametrize("row, message", [
+    (["sd-turbo", "", 0, ""], "sd-turbo is not installed"),
+    (["tiny-sd", "Picasso", 0, ""], "no style preset called 'Picasso'"),
+    (["tiny-sd", "", "x", ""], "seed offset must be a whole number"),
+])
+def test_a_bad_plan_row_is_refused_by_name_and_nothing_runs(app, row, message):
+    demo, client = app
+    with pytest.raises(Exception, match=message):
+        client.predict("a dragon", "", [], 2, {"headers": ["Model", "Restyle with", "Seed offset", "Why"],
+                                               "data": [row]}, 128, 0, api_name="/generate_to_compare")
     assert Generation.select().count() == 0

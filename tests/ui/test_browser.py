@@ -1,4 +1,5 @@
 """A real browser (Debian's Chromium driven by Playwright) opens every tab and saves a screenshot."""
+import re
 from pathlib import Path
 
 import pytest
@@ -37,6 +38,19 @@ def test_pull_from_the_models_panel_shows_the_answer(page):
     page.keyboard.press("Enter")
     page.get_by_role("button", name="Pull").click()
     page.get_by_text("Unknown model 'nope'").first.wait_for(timeout=15_000)
+
+
+def test_an_installed_model_reads_installed_and_offers_remove(page):
+    page.get_by_role("tab", name="Profile").click()
+    page.get_by_role("tab", name="Models").click()
+    page.get_by_label("Model").fill("tiny-sd")
+    page.keyboard.press("Enter")
+    page.locator("#model-pull").get_by_text("Installed", exact=True).wait_for(timeout=15_000)
+    assert page.locator("#model-pull").is_disabled() and page.locator("#model-remove").is_visible()
+    page.get_by_label("Model").fill("minilm")  # ships in a package: pip removes it, not the studio
+    page.keyboard.press("Enter")
+    page.locator("#model-pull").get_by_text("Installed (in a package)").wait_for(timeout=15_000)
+    assert not page.locator("#model-remove").is_visible()
 
 
 def test_prompt_lab_analyses_on_ctrl_enter_and_shows_markup_as_text(page):
@@ -171,15 +185,16 @@ def test_compare_and_vote(ctx, page):
     page.locator("#compare-run").click()
     page.locator("#compare-gallery img").nth(1).wait_for(timeout=15_000)
     page.locator("#compare-gallery .thumbnail-item, #compare-gallery button.thumbnail-item").nth(1).click()
-    page.wait_for_function("document.querySelector('#compare-winner input').value !== ''", timeout=10_000)
-    winner = int(page.locator("#compare-winner input").input_value())
+    page.locator("#compare-picked").get_by_text("Your pick: image #").wait_for(timeout=10_000)
+    winner = int(re.search(r"#(\d+)", page.locator("#compare-picked").inner_text()).group(1))
     assert winner in ids
     page.locator("#compare-vote").click()
     page.locator("#compare-voted").get_by_text(f"Voted for image #{winner}").wait_for(timeout=15_000)
     page.screenshot(path=str(ARTIFACTS / "compare_vote.png"), full_page=True)
     ticks.get_by_text(f"#{ids[0]} ·").click()  # a new comparison: the last vote was the previous one's
     page.wait_for_function("!document.querySelector('#compare-voted').innerText.includes('Voted')", timeout=10_000)
-    assert page.locator("#compare-winner input").input_value() == ""
+    page.locator("#compare-picked").get_by_text("Click an image above to pick it").wait_for(timeout=10_000)
+    assert "Your pick" not in page.locator("#compare-picked").inner_text()
 
 
 def test_add_to_compare_from_the_lightbox_ticks_it_in_compare(ctx, page):
@@ -337,3 +352,24 @@ def test_the_gallery_fills_itself_and_follows_its_filters(ctx, page):
                            timeout=15_000)
     page.get_by_role("button", name="Undo delete").click()
     gallery.get_by_text(f"#{rows[0].id} ·").first.wait_for(timeout=15_000)
+
+
+def test_generate_to_compare_runs_the_plan_shown(ctx, page):
+    """Issue 15: Plan fills an editable table; Generate runs it as shown, the planned restyle included."""
+    page.get_by_role("tab", name="Compare & vote").click()
+    page.locator("#compare-prompt textarea, #compare-prompt input").first.fill("a quiet village at night, Van Gogh")
+    page.get_by_role("button", name="Plan", exact=True).click()
+    page.locator("#compare-plan-table [data-testid='cell-1-1']").get_by_text("Starry Night").wait_for(timeout=30_000)
+    page.locator("#compare-plan-table [data-testid='cell-0-2']").dblclick()  # the first run's seed offset: 0 -> 2
+    page.keyboard.press("Control+A")
+    page.keyboard.type("2")
+    page.keyboard.press("Enter")
+    page.locator("#compare-plan-table [data-testid='cell-0-2']").get_by_text("2", exact=True).wait_for(timeout=10_000)
+    page.locator("#compare-generate").click()
+    page.locator("#compare-details [role='gridcell']").get_by_text("starry-night").first.wait_for(timeout=120_000)
+    page.screenshot(path=str(ARTIFACTS / "compare_plan.png"), full_page=True)
+    from neurocanvas.store.tables import Generation
+
+    kinds = sorted(g.kind for g in Generation.select())  # 3 rows: a plain render (its offset now 2) + 2 restyles
+    assert kinds == ["rank"] + ["style_transfer"] * 2 + ["text_to_image"] * 3  # the edit made the plain one its own
+    assert page.locator("#compare-gallery img").count() >= 3
