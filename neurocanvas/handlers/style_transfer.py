@@ -78,7 +78,7 @@ class StyleTransferHandler:
     def restyle(self, content: str | None, preset_a: str, weight_a: float, preset_b: str, weight_b: float,
                 own_style: str | None, own_weight: float, strength: float, size: float, steps: float,
                 keep_colors: bool, method: str, request: gr.Request, progress=gr.Progress()) -> Iterator[tuple]:
-        """Yields (result, preview, info) while optimising; the result is saved with its settings."""
+        """Yields (result, preview, info, image id) while optimising; the result is saved with its settings."""
         user = user_of(request)
         with user_errors():
             if not content:
@@ -157,12 +157,13 @@ class StyleTransferHandler:
 
     def _follow(self, user: str, generation_id: int, progress) -> Iterator[tuple]:
         update = yield from watch(self.jobs, generation_id, progress,
-                                  lambda line, preview: (gr.skip(), preview if preview is not None else gr.skip(), line))
+                                  lambda line, preview: (gr.skip(), preview if preview is not None else gr.skip(), line,
+                                                         gr.skip()))
         with user_errors():
             if update.status != "done":
-                yield gr.skip(), gr.skip(), ended_text(update)
+                yield gr.skip(), gr.skip(), ended_text(update), gr.skip()
                 return
             row = self.repo.generation_images(user, generation_id)[0]
             note = "; ".join(json.loads(update.generation.timings or "{}").get("notes", []))
             yield (str(self.repo.image_path(row)), gr.skip(),
-                   f"Job #{generation_id}: {note}. Saved to the gallery as image #{row.id}.")
+                   f"Job #{generation_id}: {note}. Saved to the gallery as image #{row.id}.", row.id)

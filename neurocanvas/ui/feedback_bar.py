@@ -6,8 +6,6 @@ caption of ours starts with '#<id>', which is how a picked image is found.
 """
 from __future__ import annotations
 
-import re
-
 import gradio as gr
 
 from neurocanvas.handlers.preferences import PreferencesHandler
@@ -79,9 +77,3 @@ def first_result(gallery: list | None) -> int | None:
         if found is not None:
             return found
     return None
-
-
-def saved_image(info: str | None) -> int | None:
-    """The id in a result line that ends 'Saved to the gallery as image #<id>.'"""
-    found = re.search(r"as image #(\d+)", info or "")
-    return int(found.group(1)) if found else None

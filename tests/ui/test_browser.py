@@ -152,9 +152,10 @@ def test_style_transfer_shows_a_result(page, tmp_path):
     page.locator("#style-feedback-stars").get_by_label("4").check()
     page.locator("#style-feedback-thanks").get_by_text("rating recorded").wait_for(timeout=15_000)
     page.screenshot(path=str(ARTIFACTS / "style_transfer_result.png"), full_page=True)
-    first = page.locator("#style-picked input").input_value()
+    first = page.locator("#style-info").inner_text()
     page.locator("#style-run").click()  # a second result: the bar no longer shows the first one's reactions
-    page.wait_for_function(f"document.querySelector('#style-picked input').value !== '{first}'", timeout=60_000)
+    page.wait_for_function(f"(t => t.includes('Saved') && t !== {first!r})(document.querySelector('#style-info')"
+                           ".innerText)", timeout=60_000)
     page.wait_for_function("!document.querySelector('#style-feedback-thanks').innerText.trim()", timeout=10_000)
     assert not page.locator("#style-feedback-stars input:checked").count()
 

@@ -31,8 +31,9 @@ def restyle(client, photo, **change):
 
 def test_restyle_saves_the_result_with_its_settings(ctx, app, photo):
     demo, client = app
-    result, preview, info = restyle(client, photo, preset_b="udnie", weight_b=0.5)
+    result, preview, info, image_id = restyle(client, photo, preset_b="udnie", weight_b=0.5)
     assert Image.open(result).size == (256, 171) and "style loss fell" in info
+    assert image_id == ImageRow.get().id  # the result's id, for the reactions bar and the API
     job = Generation.get()
     assert job.kind == "style_transfer" and job.status == "done"
     meta = read_png_meta(ctx.repo.image_path(ImageRow.get()))
@@ -43,7 +44,7 @@ def test_own_style_image(app, photo, tmp_path):
     demo, client = app
     own = tmp_path / "own.png"
     Image.new("RGB", (64, 64), "purple").save(own)
-    result, _, _ = restyle(client, photo, preset_a="none", own=handle_file(str(own)), keep=True)
+    result, _, _, _ = restyle(client, photo, preset_a="none", own=handle_file(str(own)), keep=True)
     assert Image.open(result).mode == "RGB" and ImageRow.select().count() == 1
 
 
@@ -101,7 +102,7 @@ def test_a_fast_network_trained_here_restyles_in_one_pass(ctx, app, photo, tmp_p
     folder.mkdir()
     Image.open(photo).save(folder / "a.png")
     train_style(ctx, "the-scream", folder, steps=2, size=64, channels=8)
-    result, _, info = restyle(client, photo, method="fast-the-scream", preset_a="none", size=320, steps=20)
+    result, _, info, _ = restyle(client, photo, method="fast-the-scream", preset_a="none", size=320, steps=20)
     assert Image.open(result).size == (320, 213) and "Fast: Edvard Munch" in info
     meta = read_png_meta(ctx.repo.image_path(ImageRow.get()))
     assert meta["method"] == "fast-the-scream" and meta["styles"] == ["the-scream"]
@@ -148,7 +149,7 @@ def test_the_instant_method_is_the_default_and_mixes_presets_with_an_own_image(c
     assert "Instant: typically 0.1-0.3 s on 2 cores (not run here yet)" in StyleTransferHandler(ctx).method_note()
     own = tmp_path / "own.png"
     Image.fromarray((np.random.default_rng(0).random((96, 96, 3)) * 255).astype(np.uint8)).save(own)
-    result, _, info = restyle(client, photo, method="magenta-arbitrary", preset_b="udnie", weight_b=0.5,
+    result, _, info, _ = restyle(client, photo, method="magenta-arbitrary", preset_b="udnie", weight_b=0.5,
                               own=handle_file(str(own)), own_weight=0.25, strength=3.0, size=640, keep=True)
     assert Image.open(result).size == (640, 427) and "painted in" in info
     meta = read_png_meta(ctx.repo.image_path(ImageRow.get()))
@@ -169,7 +170,7 @@ def test_the_instant_method_takes_photos_in_any_colour_mode(app, photo, tmp_path
     converted = (Image.fromarray((np.asarray(picture.convert("L"), dtype=np.uint16) * 257)) if mode == "I;16"
                  else picture.convert(mode))
     converted.save(odd)
-    result, _, info = restyle(client, str(odd), method="magenta-arbitrary", size=256)
+    result, _, info, _ = restyle(client, str(odd), method="magenta-arbitrary", size=256)
     assert Image.open(result).mode == "RGB" and Image.open(result).size == (256, 171) and "painted in" in info
     assert np.asarray(Image.open(result)).std() > 10
 
