@@ -56,6 +56,11 @@ class PreferencesHandler:
         settings = self.repo.user_settings(user)
         return settings.get("algorithm") or bandits.assigned(user), float(settings.get("epsilon", 0.1))
 
+    def current_algorithm(self, request: gr.Request) -> tuple[str, float]:
+        """The radio and epsilon as this user's learning runs now (their choice, else their A/B assignment)."""
+        with user_errors():
+            return self.algorithm(user_of(request))
+
     def set_algorithm(self, name: str, epsilon: float, request: gr.Request) -> str:
         with user_errors():
             bandits.make(name, float(epsilon))  # validates both
@@ -187,6 +192,8 @@ class PreferencesHandler:
                 choice = self.choose(user, family, arms)
                 answer[family] = ({"choice": choice.arm, "reason": f"chosen for you: {choice.reason}"} if choice else
                                   {"choice": arms[0], "reason": "the only one installed"} if arms else None)
+                if family == "style" and answer[family]:
+                    answer[family]["name"] = label(self.presets[answer[family]["choice"]])
             answer["for_you"] = [dataclasses.asdict(s) for s in self.for_you(user)]
             answer["from_similar_users"] = [dataclasses.asdict(s) for s in self.similar_users(user)]
             answer["trending_styles"] = self.trending_styles()
@@ -235,7 +242,7 @@ class PreferencesHandler:
             pulls = {a: s.pulls for a, s in self.states(user, family).items()}
             arm = recommend.explore(arms, pulls)
             name = label(self.presets[arm]) if family == "style" else arm
-            answer[family] = {"choice": arm, "reason": f"explore something new: {name} "
+            answer[family] = {"choice": arm, "name": name, "reason": f"explore something new: {name} "
                               + ("(you have not tried it yet)" if not pulls.get(arm) else f"(tried {pulls[arm]} times)")}
         return answer
 

@@ -61,6 +61,7 @@ CSS = """
 .nc-palette {display: flex; gap: 8px; flex-wrap: wrap}
 .nc-swatch {display: flex; flex-direction: column; align-items: center; font-size: 12px}
 .nc-swatch span {width: 56px; height: 40px; border-radius: 6px; border: 1px solid #0002}
+.nc-card {border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 6px 10px; align-items: center}
 @media (max-width: 600px) {  /* phones: two thumbnails a row, not four postage stamps */
   #director-gallery .grid-container, #t2i-gallery .grid-container, #compare-gallery .grid-container {
     grid-template-columns: repeat(2, minmax(100px, 1fr))}
@@ -92,7 +93,7 @@ def build_app(ctx: AppContext, warmup: bool = False) -> gr.Blocks:
         with gr.Tabs() as tabs:
             with gr.Tab("Style transfer", id="style_transfer"):
                 tab_status.build(demo, status, "style_transfer")
-                tab_style_transfer.build(demo, style, preferences, profile, HEAVY, admitted)
+                style_preset = tab_style_transfer.build(demo, style, preferences, profile, HEAVY, admitted)
             with gr.Tab("Text to image", id="text_to_image"):
                 remix = tab_text_to_image.build(demo, t2i, BudgetHandler(ctx), models, preferences, profile, HEAVY, admitted)
             with gr.Tab("Prompt lab", id="prompt_lab"):
@@ -111,7 +112,8 @@ def build_app(ctx: AppContext, warmup: bool = False) -> gr.Blocks:
             with gr.Tab("Profile", id="profile"):
                 tab_profile.build(demo, profile, models, preferences, SettingsHandler(ctx, t2i, style),
                                   EditHandler(ctx), t2i, remix, tabs,
-                                  dict(concurrency_id=HEAVY, concurrency_limit=admitted), (compare, compare_ids))
+                                  dict(concurrency_id=HEAVY, concurrency_limit=admitted), (compare, compare_ids),
+                                  style_preset)
                 with gr.Tab("Report"):
                     tab_admin.build_report(admin)
             with gr.Tab("Admin", id="admin") as admin_tab:

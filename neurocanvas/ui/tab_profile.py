@@ -10,15 +10,16 @@ from neurocanvas.handlers.preferences import PreferencesHandler
 from neurocanvas.handlers.profile import FORMATS, HISTORY, KINDS, SORTS, ProfileHandler
 from neurocanvas.handlers.settings import SettingsHandler
 from neurocanvas.handlers.text_to_image import TextToImageHandler
-from neurocanvas.ui import edit_panel, feedback_bar
+from neurocanvas.ui import edit_panel, feedback_bar, recommend_cards
 from neurocanvas.ui.tab_text_to_image import Remix, fresh
 
 
 def build(demo: gr.Blocks, profile: ProfileHandler, models: ModelsHandler, prefs: PreferencesHandler,
           settings_handler: SettingsHandler, edit: EditHandler, t2i: TextToImageHandler, remix: Remix,
-          tabs: gr.Tabs, heavy: dict, comparing: tuple[CompareHandler, gr.Textbox]) -> None:
+          tabs: gr.Tabs, heavy: dict, comparing: tuple[CompareHandler, gr.Textbox], style_preset: gr.Dropdown) -> None:
     """`remix` is the Text to image tab's: the gallery's Image to image and Variations start work there;
-    `comparing` the Compare tab's handler and picks, for 'Add to compare'."""
+    `comparing` the Compare tab's handler and picks, for 'Add to compare'; `style_preset` Style transfer's style,
+    which a recommended style picks."""
     with gr.Tab("Stats") as stats_tab:
         stats = gr.JSON(label="Your statistics")
         history = gr.Dataframe(headers=HISTORY, label="History: your latest jobs", interactive=False, wrap=True)
@@ -101,19 +102,22 @@ def build(demo: gr.Blocks, profile: ProfileHandler, models: ModelsHandler, prefs
         with gr.Row():
             charts += [gr.BarPlot(x=family, y="average reward", title=f"Your {title}", y_lim=[0, 1])
                        for family, title in (("mood", "moods"), ("colour", "colours"), ("concept", "subjects"))]
-        recommendation = gr.JSON(label="Recommended for you")
+        recommendation = gr.JSON(visible=False)  # the `recommend` answer, for the API; the cards draw it
+        gr.Markdown("### Recommended for you")
+        recommend_cards.build(recommendation, tabs, remix.prompt, style_preset)
         with gr.Row():
             algorithm = gr.Radio(["epsilon_greedy", "ucb1", "thompson"], label="Learning algorithm")
             epsilon = gr.Slider(0, 1, value=0.1, step=0.05, label="Epsilon (epsilon-greedy)")
         algorithm_msg = gr.Markdown()
-        report = gr.Dataframe(headers=["algorithm", "users", "total reward"], label="All users: reward by algorithm")
+        report = gr.Dataframe(headers=["algorithm", "users", "total reward"], label="How each learning algorithm does across all users (total reward)")
         refresh = gr.Button("Refresh")
         refresh.click(prefs.preferences, None, charts, api_name="preferences")
         refresh.click(prefs.recommend, None, recommendation, api_name="recommend")
         refresh.click(prefs.report, None, report, api_name="algorithm_report")
         preferences_tab.select(prefs.preferences, None, charts, api_visibility="private").then(
             prefs.recommend, None, recommendation, api_visibility="private").then(
-            prefs.report, None, report, api_visibility="private")
+            prefs.report, None, report, api_visibility="private").then(
+            prefs.current_algorithm, None, [algorithm, epsilon], api_visibility="private")
         algorithm.select(prefs.set_algorithm, [algorithm, epsilon], algorithm_msg, api_name="set_algorithm")
     with gr.Tab("Models"):
         table = gr.Dataframe(headers=COLUMNS, value=models.models(), interactive=False, wrap=True, label="Catalog")

@@ -11,7 +11,8 @@ from neurocanvas.ui.photo_upload import PhotoUpload
 
 
 def build(demo: gr.Blocks, style: StyleTransferHandler, prefs: PreferencesHandler, profile: ProfileHandler, heavy: str,
-          heavy_limit: int) -> None:
+          heavy_limit: int) -> gr.Dropdown:
+    """Returns the style picker, which a recommended style sets."""
     with gr.Row():
         with gr.Column(scale=2):
             content = PhotoUpload(label="Your photo", type="filepath", sources=["upload", "clipboard"], height=260,
@@ -55,3 +56,4 @@ def build(demo: gr.Blocks, style: StyleTransferHandler, prefs: PreferencesHandle
     demo.load(prefs.suggest_style, None, [preset_a, suggestion], api_name="suggest_style", queue=False)
     demo.load(style.refresh_methods, None, method, api_name="style_methods", queue=False).then(
         style.method_note, None, method_note, queue=False)
+    return preset_a

@@ -374,3 +374,30 @@ def test_generate_to_compare_runs_the_plan_shown(ctx, page):
     kinds = sorted(g.kind for g in Generation.select())  # 3 rows: a plain render (its offset now 2) + 2 restyles
     assert kinds == ["rank"] + ["style_transfer"] * 2 + ["text_to_image"] * 3  # the edit made the plain one its own
     assert page.locator("#compare-gallery img").count() >= 3
+
+
+def test_recommendations_are_cards_that_act(ctx, page):
+    """Issue 15: a prompt card fills Text to image's prompt, a style card picks the style in Style transfer."""
+    favourite = ctx.repo.add_prompt(None, "a *lighthouse* at dusk, <b>oil</b>")
+    ctx.repo.set_prompt_favourite(None, favourite.id, True)
+    page.get_by_role("tab", name="Profile").click()
+    page.get_by_role("tab", name="Preferences").click()
+    card = page.locator(".nc-card").filter(has_text="a *lighthouse* at dusk, <b>oil</b>",  # as text, not markup
+                                           has_not_text="that you liked")  # the favourite's own card
+    card.get_by_role("button", name="Use this prompt").click(timeout=30_000)
+    page.wait_for_function("document.querySelector('#t2i-prompt textarea').value.includes('*lighthouse* at dusk, <b>oil</b>')",
+                           timeout=15_000)
+    assert page.get_by_role("tab", name="Text to image").get_attribute("aria-selected") == "true"
+    page.get_by_role("tab", name="Profile").click()
+    page.get_by_role("tab", name="Preferences").click()
+    from neurocanvas.personalize import bandits
+
+    assigned = page.get_by_label(bandits.assigned("local"), exact=True)
+    page.wait_for_function("document.querySelectorAll('input[type=radio]:checked').length > 0", timeout=15_000)
+    assert assigned.is_checked()  # the radio shows the algorithm the user's learning runs with
+    styles = page.locator(".nc-card", has=page.get_by_role("button", name="Try this style"))
+    name = styles.first.locator("strong").inner_text(timeout=30_000)
+    page.screenshot(path=str(ARTIFACTS / "recommendations.png"), full_page=True)
+    styles.first.get_by_role("button", name="Try this style").click()
+    page.wait_for_function(f"[...document.querySelectorAll('input')].some(i => i.value === {name!r})", timeout=15_000)
+    assert page.get_by_role("tab", name="Style transfer").get_attribute("aria-selected") == "true"
