@@ -9,7 +9,6 @@ import gradio as gr
 from neurocanvas.context import AppContext
 from neurocanvas.handlers.common import row_id, user_errors, user_of
 from neurocanvas.store.flags import FlagsRepo
-from neurocanvas.store.tables import FLAG_REASONS
 from neurocanvas.store.usage import UsageRepo
 
 USER_COLUMNS = ["user", "images", "shared", "prompts", "feedback", "jobs", "active", "failed", "disk_mb", "last_job",

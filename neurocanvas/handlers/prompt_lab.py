@@ -10,7 +10,7 @@ from pathlib import Path
 import gradio as gr
 
 from neurocanvas.context import AppContext
-from neurocanvas.engines.prompt_analysis import CATEGORIES, PromptAnalyzer, PromptError
+from neurocanvas.engines.prompt_analysis import CATEGORIES, PromptAnalyzer
 from neurocanvas.engines.prompt_classifier import PromptClassifier
 from neurocanvas.handlers.common import row_id, user_errors, user_of
 from neurocanvas.registry import Registry

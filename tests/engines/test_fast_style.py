@@ -2,7 +2,6 @@
 import numpy as np
 import pytest
 import torch
-from PIL import Image
 
 from neurocanvas.engines.fast_style import FastStyle, Request, build_network, train
 from neurocanvas.engines.style_transfer import EfficientNetTaps, resize_long_side

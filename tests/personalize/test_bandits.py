@@ -50,8 +50,8 @@ def test_choices_explain_themselves():
 
 def test_rank_orders_every_arm_once():
     state = {"a": ArmState(), "b": ArmState(), "c": ArmState()}
-    for arm, reward in (("a", 0.2), ("b", 0.9), ("c", 0.5)):
-        update(state, arm, reward)
+    for arm, value in (("a", 0.2), ("b", 0.9), ("c", 0.5)):
+        update(state, arm, value)
     order = rank(EpsilonGreedy(epsilon=0.0), ["a", "b", "c"], state, random.Random(0))
     assert [c.arm for c in order] == ["b", "c", "a"] and order[-1].reason == "the last one"
     untried = rank(UCB1(), ["x", "b", "y"], state, random.Random(0))

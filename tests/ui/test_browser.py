@@ -2,8 +2,6 @@
 import re
 from pathlib import Path
 
-import pytest
-
 from neurocanvas.handlers.status import TABS
 from tests.ui.conftest import pick_in_gallery
 
