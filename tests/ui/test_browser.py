@@ -27,6 +27,26 @@ def test_every_tab_opens_and_is_screenshotted(page):
         shot = ARTIFACTS / f"{key}.png"
         page.screenshot(path=str(shot), full_page=True)
         assert shot.stat().st_size > 10_000
+    page.set_viewport_size({"width": 375, "height": 800})  # a phone: every tab again, nothing wider than the screen
+    widths = {}
+    for label, key in TAB_KEYS.items():
+        open_tab(page, label)
+        page.wait_for_timeout(500)
+        widths[key] = page.evaluate("document.documentElement.scrollWidth")
+        page.screenshot(path=str(ARTIFACTS / f"{key}_375.png"), full_page=True)
+    assert all(width <= 375 for width in widths.values()), widths
+
+
+def open_tab(page, label: str) -> None:
+    """A top-level tab, also on a phone, where Gradio moves the tabs that do not fit into a 'More tabs' menu."""
+    tab = page.get_by_role("tab", name=label)
+    if tab.count() and tab.first.is_visible():
+        tab.first.click()
+        return
+    page.get_by_role("button", name="More tabs").click()
+    page.locator(".overflow-dropdown button", has_text=label).click()
+    page.wait_for_function(f"[...document.querySelectorAll('[role=tab][aria-selected=true]')]"
+                           f".some(t => t.innerText.trim() === {label!r})", timeout=10_000)
 
 
 def test_pull_from_the_models_panel_shows_the_answer(page):
