@@ -13,6 +13,7 @@ from neurocanvas.context import AppContext
 from neurocanvas.handlers.common import row_id, seed_text, user_errors, user_of
 from neurocanvas.store.exports import zip_images
 from neurocanvas.store.images import read_png_meta
+from neurocanvas.store.stats import StatsRepo
 
 HISTORY = ["job", "kind", "status", "models", "prompt", "seconds", "created"]
 
@@ -38,10 +39,11 @@ def _date(text: str, name: str) -> dt.datetime | None:
 class ProfileHandler:
     def __init__(self, ctx: AppContext) -> None:
         self.repo = ctx.repo
+        self.stats = StatsRepo(ctx.repo)
 
     def profile(self, request: gr.Request) -> dict:
         with user_errors():
-            return self.repo.profile(user_of(request))
+            return self.stats.profile(user_of(request))
 
     def gallery(self, page: float, model_id: str, kind: str, favourites: bool, since: str, until: str, sort: str,
                 request: gr.Request) -> list[tuple[str, str]]:
@@ -93,7 +95,7 @@ class ProfileHandler:
 
     def history(self, request: gr.Request) -> list[list]:
         with user_errors():
-            return [list(r) for r in self.repo.history(user_of(request))]
+            return [list(r) for r in self.stats.history(user_of(request))]
 
     def first_page(self, request: gr.Request) -> list[tuple[str, str]]:
         return self.gallery(1, "", "", False, "", "", "newest", request)
@@ -128,3 +130,27 @@ class ProfileHandler:
             with Image.open(source) as image:
                 image.convert("RGB").save(buffer, format=fmt, quality=92)
             return str(self.repo.write_export(user, f"image-{row.id}.{FORMATS[fmt]}", buffer.getvalue()))
+
+
+def stats_text(stats: dict | None) -> str:
+    """The `profile` answer as the few numbers a person reads."""
+    if not stats:
+        return "Your statistics appear here when this tab opens."
+    jobs = stats.get("jobs", {})
+    average = stats.get("average_job_seconds")
+    lines = [f"**{stats['images']}** images · **{stats['prompts']}** prompts ({stats['favourite_prompts']} favourite) · "
+             f"**{stats['feedback']}** reactions",
+             f"Jobs: {jobs.get('done', 0)} done, {jobs.get('failed', 0)} failed, {jobs.get('cancelled', 0)} stopped, "
+             f"{jobs.get('queued', 0) + jobs.get('running', 0)} waiting or running"
+             + (f" · a finished job takes {average:.1f} s on average" if average else ""),
+             f"Favourite model: **{stats.get('favourite_model') or 'none yet'}** · Most used styles: "
+             + (", ".join(stats.get("most_used_styles") or []) or "none yet"),
+             f"Member since {stats['member_since']}."]
+    return "  \n".join(lines)
+
+
+def models_frame(stats: dict | None):
+    """Images per model, for the Stats bar chart."""
+    import pandas as pd
+
+    return pd.DataFrame((stats or {}).get("images_by_model") or [], columns=["model", "images"])

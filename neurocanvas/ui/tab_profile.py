@@ -7,7 +7,7 @@ from neurocanvas.handlers.compare import CompareHandler
 from neurocanvas.handlers.edit import EditHandler
 from neurocanvas.handlers.models import COLUMNS, ModelsHandler
 from neurocanvas.handlers.preferences import PreferencesHandler
-from neurocanvas.handlers.profile import FORMATS, HISTORY, KINDS, SORTS, ProfileHandler
+from neurocanvas.handlers.profile import FORMATS, HISTORY, KINDS, SORTS, ProfileHandler, models_frame, stats_text
 from neurocanvas.handlers.settings import SettingsHandler
 from neurocanvas.handlers.text_to_image import TextToImageHandler
 from neurocanvas.ui import edit_panel, feedback_bar, recommend_cards
@@ -21,7 +21,11 @@ def build(demo: gr.Blocks, profile: ProfileHandler, models: ModelsHandler, prefs
     `comparing` the Compare tab's handler and picks, for 'Add to compare'; `style_preset` Style transfer's style,
     which a recommended style picks."""
     with gr.Tab("Stats") as stats_tab:
-        stats = gr.JSON(label="Your statistics")
+        stats = gr.JSON(visible=False)  # the `profile` answer, for the API; the page shows numbers and a chart
+        stats_line = gr.Markdown(stats_text(None), elem_id="profile-stats")
+        per_model = gr.BarPlot(x="model", y="images", title="Your images per model", elem_id="profile-per-model")
+        stats.change(lambda s: (stats_text(s), models_frame(s)), stats, [stats_line, per_model], queue=False,
+                     api_visibility="private")
         history = gr.Dataframe(headers=HISTORY, label="History: your latest jobs", interactive=False, wrap=True)
         refresh_stats = gr.Button("Refresh")
         refresh_stats.click(profile.profile, None, stats, api_name="profile")

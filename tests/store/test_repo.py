@@ -9,6 +9,7 @@ from PIL import Image
 from neurocanvas.store import NotFound, StoreError, open_store
 from neurocanvas.store.images import PARAMETERS_KEY, read_png_meta
 from neurocanvas.store.migrations import SCHEMA_VERSION, current_version
+from neurocanvas.store.stats import StatsRepo
 from neurocanvas.store.tables import Generation, Image as ImageRow
 
 
@@ -48,13 +49,15 @@ def test_users_never_see_each_others_rows(repo):
     gen = repo.create_generation("ann", "text_to_image", prompt="a fox")
     repo.save_image("ann", gen.id, red(), {"prompt": "a fox"}, model_id="m", seed=1)
     repo.add_prompt("ann", "a fox")
-    assert repo.profile("bob")["images"] == 0 and repo.profile("bob")["prompts"] == 0
+    assert StatsRepo(repo).profile("bob")["images"] == 0 and StatsRepo(repo).profile("bob")["prompts"] == 0
     assert repo.images("bob") == [] and repo.prompts("bob") == []
     with pytest.raises(NotFound):
         repo.generation("bob", gen.id)
     with pytest.raises(NotFound):
         repo.set_prompt_favourite("bob", repo.prompts("ann")[0].id, True)
-    assert repo.profile("ann")["images"] == 1
+    assert StatsRepo(repo).profile("ann")["images"] == 1
+    assert StatsRepo(repo).profile("ann")["images_by_model"] == [{"model": "m", "images": 1}]
+    assert StatsRepo(repo).profile("bob")["images_by_model"] == []
 
 
 def test_image_is_png_with_settings_and_sha256(repo):

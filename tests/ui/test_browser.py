@@ -58,6 +58,18 @@ def test_pull_from_the_models_panel_shows_the_answer(page):
     page.get_by_text("Unknown model 'nope'").first.wait_for(timeout=15_000)
 
 
+def test_stats_are_numbers_and_a_chart(ctx, page):
+    from PIL import Image
+
+    for colour in ("red", "blue"):
+        ctx.repo.save_image(None, None, Image.new("RGB", (32, 32), colour), {"prompt": colour}, model_id="tiny-sd")
+    page.get_by_role("tab", name="Profile").click()
+    page.get_by_role("tab", name="Stats").click()
+    page.locator("#profile-stats").get_by_text("2 images").wait_for(timeout=15_000)
+    page.locator("#profile-per-model").get_by_text("tiny-sd").first.wait_for(timeout=15_000)
+    assert "{" not in page.locator("#profile-stats").inner_text()  # no JSON tree
+
+
 def test_an_installed_model_reads_installed_and_offers_remove(page):
     page.get_by_role("tab", name="Profile").click()
     page.get_by_role("tab", name="Models").click()
