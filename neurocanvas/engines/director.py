@@ -155,9 +155,11 @@ class Director:
             turn.seconds = time.perf_counter() - started
 
     # structured refinement ---------------------------------------------------------------------
-    def refine(self, prompt: str, action: str = "refine", seed: int | None = 0, details: dict | None = None) -> Refinement:
+    def refine(self, prompt: str, action: str = "refine", seed: int | None = 0, details: dict | None = None,
+               examples: bool = True) -> Refinement:
         """A rewritten prompt, why, and alternatives: JSON constrained by a grammar built from a schema.
-        `details` fill the action's placeholders (what the image showed and missed, for "from_result")."""
+        `details` fill the action's placeholders (what the image showed and missed, for "from_result");
+        `examples` puts the action's worked example first (a small model follows one far better than a rule)."""
         actions = self.templates["actions"]
         if action not in actions:
             raise ValueError(f"Unknown action {action!r}; choose one of {', '.join(actions)}.")
@@ -166,7 +168,12 @@ class Director:
         if details:
             instruction = instruction.format(**details)
         user = self.templates["refine_template"].format(instruction=instruction, prompt=prompt)
-        messages, _ = self.fit([{"role": "user", "content": user}], REFINE_MAX_TOKENS)
+        shots = []
+        for example in (actions[action].get("examples", []) if examples else []):
+            shots += [{"role": "user", "content": self.templates["refine_template"].format(
+                          instruction=instruction, prompt=example["prompt"])},
+                      {"role": "assistant", "content": json.dumps(example["answer"])}]
+        messages, _ = self.fit([*shots, {"role": "user", "content": user}], REFINE_MAX_TOKENS)
         started = time.perf_counter()
         try:
             answer = self.llm.create_chat_completion(

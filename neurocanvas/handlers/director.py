@@ -1,9 +1,8 @@
 """Art director: streamed chat with saved conversations, and structured prompt refinement."""
 from __future__ import annotations
 
-import dataclasses
 import threading
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import gradio as gr
 
@@ -17,6 +16,7 @@ from neurocanvas.engines.director import (
 )
 from neurocanvas.handlers.common import row_id, run_in_worker, user_errors, user_of
 from neurocanvas.services.director import SERVER, DirectorModels
+from neurocanvas.services.refine import CheckedRefiner
 
 
 def flatten(content: Any) -> str:
@@ -36,12 +36,14 @@ def plain_history(history: list | None) -> list[dict]:
 
 
 class DirectorHandler:
-    def __init__(self, ctx: AppContext) -> None:
+    def __init__(self, ctx: AppContext, analyzer: Callable[[], Any]) -> None:
+        """`analyzer` is the prompt lab's (loaded once): the refinement checks read its keywords."""
         self.registry = ctx.registry
         self.repo = ctx.repo
         self.server_url = ctx.settings.director_url
         self.models = DirectorModels(ctx.registry, ctx.settings.director_url)
         self.templates = self.models.templates
+        self.refiner = CheckedRefiner(self.models, analyzer)
 
     def model_choices(self) -> list[tuple[str, str]]:
         choices = [(s.name, s.id) for s in self.registry.specs("llm")]
@@ -163,10 +165,11 @@ class DirectorHandler:
     # refinement --------------------------------------------------------------------------------
     def refine(self, prompt: str, action: str, model_id: str, request: gr.Request) -> dict:
         """The rewritten prompt, an explanation and alternatives as plain data."""
-        with user_errors(), self.models.director(model_id) as director:
-            result = director.refine(prompt or "", action or "refine")
-            self.repo.record_event(user_of(request), "refine_prompt", {"action": result.action, "parsed": result.parsed})
-            return dataclasses.asdict(result)
+        with user_errors():
+            result = self.refiner.refine(prompt or "", action or "refine", model_id)
+            self.repo.record_event(user_of(request), "refine_prompt", {"action": result["action"],
+                                   "parsed": result["parsed"], "fallback": result["fallback"]})
+            return result
 
     def enhance(self, prompt: str, request: gr.Request) -> tuple[str, list[tuple[str, str | None]]]:
         """Prompt lab's "Enhance with the art director": the LLM's refinement, changes marked like the rule-based one."""

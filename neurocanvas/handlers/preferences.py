@@ -249,8 +249,9 @@ class PreferencesHandler:
     def suggest_style(self, request: gr.Request) -> tuple[str, str]:
         """The Style transfer tab's preset, picked by the user's bandit, and why."""
         user = user_of(request)
-        with user_errors():
-            choice = self.choose(user, "style", list(self.presets))
+        with user_errors():  # the same pick until the user reacts again: a reload does not jump to another style
+            pulls = sum(s.pulls for s in self.states(user, "style").values())
+            choice = self.choose(user, "style", list(self.presets), random.Random(f"{user}:{pulls}"))
             return choice.arm, f"Style chosen for you: **{label(self.presets[choice.arm])}** ({choice.reason})."
 
     def preset_order(self, request: gr.Request) -> list[dict]:

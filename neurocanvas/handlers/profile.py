@@ -93,6 +93,10 @@ class ProfileHandler:
                     "clip_score": row.clip_score, "your_reactions": self.repo.image_feedback(user, row.id),
                     "settings": read_png_meta(self.repo.image_path(row))}
 
+    def details_table(self, image_id: float, request: gr.Request) -> list[list]:
+        """The same as labelled rows, for the page."""
+        return details_rows(self.details(image_id, request))
+
     def history(self, request: gr.Request) -> list[list]:
         with user_errors():
             return [list(r) for r in self.stats.history(user_of(request))]
@@ -154,3 +158,21 @@ def models_frame(stats: dict | None):
     import pandas as pd
 
     return pd.DataFrame((stats or {}).get("images_by_model") or [], columns=["model", "images"])
+
+
+def details_rows(details: dict) -> list[list]:
+    """A picked image's details as (label, value) rows: its facts first, then every setting it was made with."""
+    if not details:
+        return []
+    score = details.get("clip_score")
+    rows = [["Image", f"#{details['id']}"], ["Model", details.get("model") or "-"],
+            ["Seed", "-" if details.get("seed") is None else str(details["seed"])], ["Size", details["size"]],
+            ["Created", details["created"]], ["Favourite", "yes" if details.get("favourite") else "no"],
+            ["CLIP score", "-" if score is None else f"{score:.3f}"],
+            ["Your reactions", ", ".join(details.get("your_reactions") or []) or "none yet"]]
+    for key, value in (details.get("settings") or {}).items():
+        if key in ("seed",) or value in (None, "", []):
+            continue
+        shown = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+        rows.append([key.replace("_", " ").capitalize(), shown[:500]])
+    return rows

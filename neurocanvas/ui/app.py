@@ -73,8 +73,8 @@ def build_app(ctx: AppContext, warmup: bool = False) -> gr.Blocks:
     """`warmup` loads the light models (prompt analysis) in the background so the first click is fast."""
     status = StatusHandler(ctx)
     prompt_lab = PromptLabHandler(ctx)
+    director = DirectorHandler(ctx, prompt_lab.analyzer)
     models = ModelsHandler(ctx)
-    director = DirectorHandler(ctx)
     profile = ProfileHandler(ctx)
     analyse = lambda prompt: prompt_lab.analyzer().analyze(prompt)  # noqa: E731 (one analyzer, loaded once)
     preferences = PreferencesHandler(ctx, analyse=analyse)

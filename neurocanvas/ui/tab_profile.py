@@ -45,7 +45,8 @@ def build(demo: gr.Blocks, profile: ProfileHandler, models: ModelsHandler, prefs
         with gr.Row():
             gallery = gr.Gallery(label="Your images (click one to enlarge it)", columns=6, height="auto",
                                  elem_id="profile-gallery", scale=3, interactive=False)
-            details = gr.JSON(label="Picked image", scale=1, elem_id="profile-details")
+            details = gr.Dataframe(headers=["", "Picked image"], interactive=False, wrap=True, scale=1,
+                                   elem_id="profile-details")
         filters = [page, model, kind, favourites, since, until, sort]
         show = gr.Button("Show")
         with gr.Accordion("Download several as a zip", open=False):
@@ -80,7 +81,7 @@ def build(demo: gr.Blocks, profile: ProfileHandler, models: ModelsHandler, prefs
         file = gr.File(label="Download", interactive=False)
         last_deleted = gr.State(None)
         gallery.select(feedback_bar.selected_image_id, None, image_id, queue=False).then(
-            profile.details, image_id, details)
+            profile.details_table, image_id, details, api_visibility="private")
         gr.api(profile.details, api_name="image_details")
         gr.api(prefs.feedback, api_name="feedback")
         gr.api(prefs.stop_sharing, api_name="stop_sharing")

@@ -57,7 +57,8 @@ def test_the_director_loop_in_the_browser(ctx, page):
     painting = next(r for r in rows if r.prompt == PROMPT)
     _pick(page, "#director-version", f"v{painting.id} (rendered): {PROMPT}")
     page.locator("#director-from-result").click()
-    page.get_by_text("not 'lighthouse'").first.wait_for(timeout=60_000)
+    page.get_by_text(f"From version {painting.id} (image #{painting.image_id}): The image shows").wait_for(timeout=60_000)
+    assert "not 'lighthouse'" in page.get_by_text(f"From version {painting.id}").inner_text()
     assert DirectorVersion.select().order_by(DirectorVersion.id.desc()).get().origin == "from result"
 
     page.get_by_text("Merge two versions").click()

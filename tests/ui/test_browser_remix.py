@@ -16,6 +16,9 @@ def test_a_gallery_image_starts_image_to_image(ctx, page):
     page.get_by_role("tab", name="Gallery").click()
     page.get_by_role("button", name="Show").click()
     pick_in_gallery(page, 0, parent.id)
+    details = page.locator("#profile-details")  # a labelled table, not a JSON tree
+    details.get_by_text("Prompt", exact=True).wait_for(timeout=15_000)
+    assert "teal" in details.inner_text() and "tiny-sd" in details.inner_text() and "{" not in details.inner_text()
     page.locator("#gallery-i2i").click()
     page.get_by_text(f"Starting from gallery image #{parent.id}").wait_for(timeout=30_000)  # in Text to image now
     page.locator("#t2i-prompt textarea").fill("a teal sea")

@@ -177,6 +177,9 @@ def test_the_style_tab_suggests_a_style_chosen_for_you(ctx, app):
     preset, why = client.predict(api_name="/suggest_style")
     assert preset in ctx.registry.catalog or preset  # a preset id
     assert why.startswith("Style chosen for you") and "not tried yet" in why
+    client.predict("thompson", 0.1, api_name="/set_algorithm")  # a sampling bandit: random on every call
+    picks = {client.predict(api_name="/suggest_style")[0] for _ in range(6)}
+    assert len(picks) == 1  # a page reload shows the same suggestion until the user reacts again
 
 
 def test_preset_order_is_chosen_for_you(ctx, app):
