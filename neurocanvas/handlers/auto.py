@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import random
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import gradio as gr
 
@@ -17,14 +17,12 @@ from neurocanvas.engines import model_selection
 from neurocanvas.engines.style_transfer import load_image
 from neurocanvas.engines.text_to_image import MAX_SEED
 from neurocanvas.handlers.common import ended_text, seed_text, user_errors, user_of, watch, whole_number
-from neurocanvas.handlers.compare import CompareHandler
-from neurocanvas.handlers.preferences import PreferencesHandler
-from neurocanvas.handlers.prompt_lab import PromptLabHandler
 from neurocanvas.handlers.text_to_image import TextToImageHandler
 from neurocanvas.handlers.style_transfer import INSTANT, QUICK
 from neurocanvas.services.estimates import estimate_seconds, render_history, work_units
-from neurocanvas.services.generate import render_inputs
+from neurocanvas.services.generate import prepare_request, render_inputs
 from neurocanvas.services.jobs import NORMAL
+from neurocanvas.services.ranking import Ranking
 from neurocanvas.services.restyle import style_inputs
 from neurocanvas.style_presets import label, load_presets, preset_image
 
@@ -33,10 +31,13 @@ RESTYLE_STEPS = 60  # the quick method's restyle of a render: a few seconds at 5
 
 
 class AutoHandler:
-    def __init__(self, ctx: AppContext, t2i: TextToImageHandler, prompt_lab: PromptLabHandler,
-                 prefs: PreferencesHandler, compare: CompareHandler) -> None:
+    def __init__(self, ctx: AppContext, t2i: TextToImageHandler, analyzer: Callable[[], Any],
+                 choose: Callable[..., Any]) -> None:
+        """`analyzer` is the prompt lab's (loaded once), `choose` the user's bandit pick (personalisation);
+        Text to image's model list offers Auto through this handler."""
         self.registry, self.repo, self.jobs, self.settings = ctx.registry, ctx.repo, ctx.jobs, ctx.settings
-        self.t2i, self.prompt_lab, self.prefs, self.compare = t2i, prompt_lab, prefs, compare
+        self.analyzer, self.choose = analyzer, choose
+        self.ranking = Ranking(ctx)
         self.rules = json.loads(RULES_FILE.read_text(encoding="utf-8"))
         self.style_names = {k: label(p) for k, p in load_presets().items()}
         t2i.auto = self
@@ -52,10 +53,10 @@ class AutoHandler:
                 raise ValueError(f"Not installed: {', '.join(unknown)}. Pull them in Profile → Models.")
             runs = [model_selection.Run(m, 0, None, "your choice") for m in models[:4]]
             return model_selection.Plan("chosen", runs, f"Your choice: {', '.join(models[:4])}.")
-        analysis = self.prompt_lab.analyzer().analyze(prompt)
+        analysis = self.analyzer().analyze(prompt)
         installed = self.installed()
         _, models = model_selection.ordered_models(analysis.concepts, installed, self.rules)
-        choice = self.prefs.choose(user, "model", models[:2])  # the bandit may swap the two leading models
+        choice = self.choose(user, "model", models[:2])  # the bandit may swap the two leading models
         prefer = (choice.arm, f"chosen for you: {choice.reason}") if choice else None
         return model_selection.select(prompt, analysis.concepts, installed, self.rules, count, prefer, self.style_names)
 
@@ -90,8 +91,8 @@ class AutoHandler:
                     continue
                 d = self.registry.spec(run.model_id).defaults
                 size = d.get("max_size", 1024)
-                job, params, vae_id = self.t2i.prepare(
-                    run.model_id, prompt, negative_prompt, steps or d.get("num_inference_steps", 1),
+                job, params, vae_id = prepare_request(
+                    self.registry, run.model_id, prompt, negative_prompt, steps or d.get("num_inference_steps", 1),
                     d.get("guidance_scale", 0.0),
                     min(whole_number(width, "width"), size), min(whole_number(height, "height"), size),
                     (seed + run.seed_offset) % (MAX_SEED + 1))
@@ -126,7 +127,7 @@ class AutoHandler:
                         return
                 finished.append(row)
             with user_errors():
-                rows, details, note = self.compare.rank(user, finished, [self.compare.describe(r) for r in finished])
+                rows, details, note = self.ranking.rank(user, finished, [self.ranking.describe(r) for r in finished])
             gallery = [(str(self.repo.image_path(r)), f"#{r.id} · {d.get('rank', i + 1)}. {d['model']}"
                         + (f" · CLIP {d['clip_score']:.3f}" if d["clip_score"] is not None else "")
                         + (f" · {', '.join(d['styles'])}" if d.get("styles") else "") + seed_text(d["seed"]))

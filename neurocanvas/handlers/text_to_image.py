@@ -88,7 +88,7 @@ class TextToImageHandler:
                 return self.status(self.default_model())
             return ("**Auto** picks models from the prompt (each with its own steps and guidance) and runs them. "
                     f"Installed: {', '.join(installed)}. Batch sets how many images (2-4). "
-                    + self.auto.compare.clip_status())
+                    + self.auto.ranking.status())
         spec = self.registry.spec(model_id)
         if self.registry.is_installed(model_id):
             vae = spec.defaults.get("vae")

@@ -81,7 +81,7 @@ def build_app(ctx: AppContext, warmup: bool = False) -> gr.Blocks:
     ctx.jobs.on_submit = preferences.skip_unanswered  # a new job: the last job's unanswered images count as skipped
     t2i = TextToImageHandler(ctx)
     compare = CompareHandler(ctx, preferences)
-    auto = AutoHandler(ctx, t2i, prompt_lab, preferences, compare)  # offers "Auto" in Text to image
+    auto = AutoHandler(ctx, t2i, prompt_lab.analyzer, preferences.choose)  # offers "Auto" in Text to image
     style = StyleTransferHandler(ctx)
     admin = AdminHandler(ctx)
     if warmup:
