@@ -127,7 +127,8 @@ def build(demo: gr.Blocks, profile: ProfileHandler, models: ModelsHandler, prefs
     with gr.Tab("Models"):
         table = gr.Dataframe(headers=COLUMNS, value=models.models(), interactive=False, wrap=True, label="Catalog")
         with gr.Row():
-            choice = gr.Dropdown(models.model_ids(), label="Model", scale=2, allow_custom_value=True)
+            choice = gr.Dropdown(models.model_ids(), label="Model", scale=2, allow_custom_value=True,
+                                 elem_id="models-choice")
             pull = gr.Button("Pull", variant="primary", scale=1, elem_id="model-pull")
             remove = gr.Button("Remove", variant="stop", scale=1, visible=False, elem_id="model-remove")
         about = gr.Markdown()

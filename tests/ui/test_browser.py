@@ -52,7 +52,7 @@ def open_tab(page, label: str) -> None:
 def test_pull_from_the_models_panel_shows_the_answer(page):
     page.get_by_role("tab", name="Profile").click()
     page.get_by_role("tab", name="Models").click()
-    page.get_by_label("Model").fill("nope")
+    page.locator("#models-choice input").fill("nope")
     page.keyboard.press("Enter")
     page.get_by_role("button", name="Pull").click()
     page.get_by_text("Unknown model 'nope'").first.wait_for(timeout=15_000)
@@ -73,11 +73,11 @@ def test_stats_are_numbers_and_a_chart(ctx, page):
 def test_an_installed_model_reads_installed_and_offers_remove(page):
     page.get_by_role("tab", name="Profile").click()
     page.get_by_role("tab", name="Models").click()
-    page.get_by_label("Model").fill("tiny-sd")
+    page.locator("#models-choice input").fill("tiny-sd")
     page.keyboard.press("Enter")
     page.locator("#model-pull").get_by_text("Installed", exact=True).wait_for(timeout=15_000)
     assert page.locator("#model-pull").is_disabled() and page.locator("#model-remove").is_visible()
-    page.get_by_label("Model").fill("minilm")  # ships in a package: pip removes it, not the studio
+    page.locator("#models-choice input").fill("minilm")  # ships in a package: pip removes it, not the studio
     page.keyboard.press("Enter")
     page.locator("#model-pull").get_by_text("Installed (in a package)").wait_for(timeout=15_000)
     assert not page.locator("#model-remove").is_visible()
@@ -156,6 +156,8 @@ def test_a_history_prompt_goes_to_text_to_image(page):
     page.locator("#analyze-btn").click()
     page.get_by_text("a red fox in the snow").last.wait_for(timeout=60_000)  # saved in the history
     page.get_by_role("radio", name="impressionism").click()  # a suggested style, added to the prompt
+    page.wait_for_function("document.querySelector('#prompt-lab-input textarea').value.endsWith('impressionism')",
+                           timeout=15_000)  # added before it is sent (a busy machine answers the click late)
     page.locator("#prompt-lab-send").click()
     t2i = page.locator("#t2i-prompt textarea")
     t2i.wait_for(timeout=10_000)
