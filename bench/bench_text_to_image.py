@@ -100,7 +100,9 @@ def baseline_worker(runs: int, size: int = 512) -> dict:
 
 def _child(args: list[str]) -> dict:
     out = subprocess.run([sys.executable, "-m", "bench.bench_text_to_image", *args], capture_output=True, text=True,
-                         cwd=ROOT, check=True)
+                         cwd=ROOT)
+    if out.returncode != 0:  # say why: the child's own error, not only its exit status
+        raise RuntimeError(f"bench.bench_text_to_image {' '.join(args)} exited {out.returncode}:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
