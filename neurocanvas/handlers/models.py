@@ -35,11 +35,7 @@ class ModelsHandler:
     def pull(self, model_id: str, request: gr.Request, progress=gr.Progress()) -> tuple[str, list[list]]:
         """Download a model (resumes an interrupted download); an installed model returns at once."""
         with user_errors():
-            if not model_id:
-                raise ValueError("Choose a model to pull.")
-            if not self.ctx.settings.is_owner(user_of(request)):
-                raise ValueError("Only the studio's owner (--admin, else the first --auth user) can pull models.")
-            spec = self.registry.spec(model_id)
+            spec = self._owners_model(model_id, request, "pull")
             progress(0, desc=f"Pulling {spec.name}")
 
             def report(done: int, total: int, desc: str) -> None:
@@ -49,14 +45,18 @@ class ModelsHandler:
             self.repo.record_event(user_of(request), "pull_model", {"model": model_id})
             return f"{spec.name} is installed at {path}.", self.models()
 
+    def _owners_model(self, model_id: str, request: gr.Request, verb: str):
+        """The chosen model's spec, once the caller is known to be the studio's owner (pulls and removals are theirs)."""
+        if not model_id:
+            raise ValueError(f"Choose a model to {verb}.")
+        if not self.ctx.settings.is_owner(user_of(request)):
+            raise ValueError(f"Only the studio's owner (--admin, else the first --auth user) can {verb} models.")
+        return self.registry.spec(model_id)
+
     def remove(self, model_id: str, request: gr.Request) -> tuple[str, list[list]]:
         """Delete a downloaded model's files (the owner only); the catalog keeps it, to pull again."""
         with user_errors():
-            if not model_id:
-                raise ValueError("Choose a model to remove.")
-            if not self.ctx.settings.is_owner(user_of(request)):
-                raise ValueError("Only the studio's owner (--admin, else the first --auth user) can remove models.")
-            spec = self.registry.spec(model_id)
+            spec = self._owners_model(model_id, request, "remove")
             self.registry.remove(model_id)
             self.repo.record_event(user_of(request), "remove_model", {"model": model_id})
             return f"{spec.name} is removed; Pull downloads it again.", self.models()
