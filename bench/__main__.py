@@ -14,10 +14,11 @@ from pathlib import Path
 
 import neurocanvas  # noqa: F401  (thread and environment defaults before torch)
 from neurocanvas.cpu import describe as describe_cpu
-from bench import (bench_app, bench_bandits, bench_budget, bench_director, bench_jobs, bench_prompt_lab, bench_ranking,
-                   bench_style_quality, bench_style_transfer, bench_text_to_image)
+from bench import (bench_app, bench_bandits, bench_budget, bench_director, bench_jobs, bench_openvino, bench_prompt_lab,
+                   bench_ranking, bench_style_quality, bench_style_transfer, bench_text_to_image)
 
 SECTIONS = {"app": bench_app.run, "prompt_lab": bench_prompt_lab.run, "text_to_image": bench_text_to_image.run,
+            "openvino": bench_openvino.run,
             "director": bench_director.run, "style_transfer": bench_style_transfer.run,
             "style_quality": bench_style_quality.run, "ranking": bench_ranking.run,
             "bandits": bench_bandits.run, "jobs": bench_jobs.run, "budget": bench_budget.run}

@@ -1,4 +1,5 @@
-"""Command line: `run` (the studio), `pull ID...` (download models), `models` (the catalog), `train-style`."""
+"""Command line: `run` (the studio), `pull ID...` (download models), `models` (the catalog), `train-style`,
+`export-openvino ID` (a text-to-image model's UNet for OpenVINO)."""
 from __future__ import annotations
 
 import logging
@@ -15,7 +16,9 @@ USAGE = """usage: python -m neurocanvas [run] [options]     start the studio (se
        python -m neurocanvas worker [--workers N] [options]
                                                  run jobs for a studio (same --broker, or the same --data-dir)
        python -m neurocanvas train-style PRESET [--photos DIR] [--steps N] [--size PX] [--channels C]
-                                                 train a fast style network for a preset here"""
+                                                 train a fast style network for a preset here
+       python -m neurocanvas export-openvino ID [--int8]
+                                                 convert a pulled text-to-image model's UNet for OpenVINO"""
 
 DEFAULT_PULLS = ["sd-turbo", "taesd", "clip-vit-b-32"]
 
@@ -35,6 +38,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _train_style(argv)
         if command == "worker":
             return _worker(argv)
+        if command == "export-openvino":
+            return _export(argv)
     except SettingsError as exc:
         print(f"neurocanvas: {exc}", file=sys.stderr)
         return 2
@@ -190,4 +195,38 @@ def _train_style(argv: list[str]) -> int:
         print(f"\nneurocanvas: {exc}", file=sys.stderr)
         return 1
     print(f"\n{spec.id}: installed ({spec.name}); choose it as the Method in the Style transfer tab.")
+    return 0
+
+
+def _export(argv: list[str]) -> int:
+    """The same job as the Models panel's button, run by this process's own worker, with a progress line."""
+    from neurocanvas.engines.openvino_unet import FP32, INT8
+    from neurocanvas.registry import RegistryError
+    from neurocanvas.services import export
+    from neurocanvas.store.repo import LOCAL_USER
+
+    settings, rest = load_settings_and_rest(argv)
+    int8 = "--int8" in rest
+    ids = [a for a in rest if a != "--int8"]
+    if len(ids) != 1 or ids[0].startswith("-"):
+        print(USAGE, file=sys.stderr)
+        return 2
+    ctx = _context(settings)
+    try:
+        ctx.jobs.start()  # no studio is running: its own worker and collector
+        generation_id = export.submit(ctx.jobs, ctx.registry, LOCAL_USER, ids[0], INT8 if int8 else FP32)
+        update = None
+        for update in ctx.jobs.follow(generation_id):
+            if update.status == "running" and update.line:
+                print(f"\r  [{update.step}/{update.total}] {update.line:<70}", end="", flush=True)
+    except (RegistryError, ValueError) as exc:
+        print(f"neurocanvas: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        ctx.jobs.stop()
+    if update is None or update.status != "done":
+        print(f"\nneurocanvas: {update.error if update else 'the export did not run'}", file=sys.stderr)
+        return 1
+    print(f"\n{ids[0]}: exported; renders use it with --backend auto (the default) or --backend "
+          f"{INT8 if int8 else FP32}.")
     return 0

@@ -14,6 +14,8 @@ from typing import Mapping, Sequence
 
 from neurocanvas.cpu import PRECISIONS
 
+BACKENDS = ("auto", "torch", "openvino", "openvino-int8")  # text to image (see neurocanvas/backends.py)
+
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 
@@ -49,6 +51,7 @@ class Settings:
     worker_process: bool = True  # ...in a niced child process (`python -m neurocanvas run`), not in its own threads
     worker_timeout_s: float = 15.0  # a running job whose worker sent no heartbeat this long is retried once
     precision: str = "auto"  # VGG features: auto = bfloat16 only where the CPU has it natively (see cpu.py)
+    backend: str = "auto"  # text to image's UNet: auto = OpenVINO where a model has been exported for it (backends.py)
 
     @property
     def images_dir(self) -> Path:
@@ -118,6 +121,8 @@ class Settings:
             raise SettingsError(f"--admin {self.admin!r} is not one of the --auth logins.")
         if self.precision not in PRECISIONS:
             raise SettingsError(f"--precision must be one of {', '.join(PRECISIONS)}, not {self.precision!r}.")
+        if self.backend not in BACKENDS:
+            raise SettingsError(f"--backend must be one of {', '.join(BACKENDS)}, not {self.backend!r}.")
         return self
 
     def public_view(self) -> dict:
@@ -193,6 +198,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="seconds without a heartbeat before a running job is retried on another worker (default 15)")
     p.add_argument("--precision", choices=PRECISIONS,
                    help="classic style transfer's VGG: auto (bfloat16 only on CPUs with AVX512-BF16 or AMX), float32, bfloat16")
+    p.add_argument("--backend", choices=BACKENDS,
+                   help="text to image: auto (OpenVINO where the model was exported for it), torch, openvino, "
+                        "openvino-int8")
     return p
 
 
@@ -220,6 +228,7 @@ _ENV = {  # field -> (variable, converter)
     "worker_process": ("NEUROCANVAS_WORKER_PROCESS", _env_bool),
     "worker_timeout_s": ("NEUROCANVAS_WORKER_TIMEOUT", float),
     "precision": ("NEUROCANVAS_PRECISION", str),
+    "backend": ("NEUROCANVAS_BACKEND", str),
 }
 
 

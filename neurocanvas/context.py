@@ -52,7 +52,8 @@ def build_context(settings: Settings) -> AppContext:
 
 def build_registry(settings: Settings) -> Registry:
     return Registry(load_catalog(), settings.models_dir, memory_budget_mb=settings.memory_budget_gb * 1024,
-                    hub_endpoint=settings.hub_endpoint, threads=settings.cpu_threads)
+                    hub_endpoint=settings.hub_endpoint, threads=settings.cpu_threads,
+                    backend=settings.backend)
 
 
 @dataclasses.dataclass

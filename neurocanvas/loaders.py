@@ -11,6 +11,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from neurocanvas import backends
 from neurocanvas.registry import ModelSpec, Registry, RegistryError, file_sha256, loader
 
 _torch_ready = threading.Lock()
@@ -49,8 +50,18 @@ def load_text_to_image(spec: ModelSpec, path: Path, registry: Registry) -> Any:
     kwargs: dict = {"dtype": torch.float32, "local_files_only": True}  # bf16/fp16 are ~100x slower on AVX2
     if spec.defaults.get("variant"):
         kwargs["variant"] = spec.defaults["variant"]
-    pipe = AutoPipelineForText2Image.from_pretrained(str(path), **kwargs)
+    backend, note = backends.choose(registry.backend, spec, path)
+    unet = None
+    if backend != backends.TORCH:
+        try:
+            unet = backends.load_unet(path, backend, registry.threads)
+        except backends.BackendError as exc:  # a corrupt export: PyTorch, and the note says why
+            note = str(exc)
+    pipe = AutoPipelineForText2Image.from_pretrained(str(path), **kwargs, **({"unet": None} if unet else {}))
+    if unet is not None:
+        pipe.unet = unet  # the PyTorch UNet is never loaded: its memory stays free
     pipe.set_progress_bar_config(disable=True)
+    pipe.backend_note = note  # the engine adds it to each result's notes
     return pipe
 
 

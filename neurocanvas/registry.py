@@ -159,12 +159,13 @@ def _matches(path: str, patterns: list[str]) -> bool:
 
 class Registry:
     def __init__(self, catalog: dict[str, ModelSpec], models_dir: Path, memory_budget_mb: float = 6144,
-                 hub_endpoint: str = "", threads: int = 0) -> None:
+                 hub_endpoint: str = "", threads: int = 0, backend: str = "auto") -> None:
         self.catalog = dict(catalog)
         self.models_dir = Path(models_dir)
         self.memory_budget_mb = memory_budget_mb
         self.hub_endpoint = hub_endpoint or None
         self.threads = threads or (os.cpu_count() or 1)
+        self.backend = backend  # text to image's UNet: auto | torch | openvino | openvino-int8 (backends.py)
         self._loaded: collections.OrderedDict[str, Any] = collections.OrderedDict()  # LRU order: oldest first
         self._locks: dict[str, threading.RLock] = collections.defaultdict(threading.RLock)
         self._table_lock = threading.Lock()

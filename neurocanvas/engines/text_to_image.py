@@ -78,6 +78,7 @@ class Result:
     seeds: list[int]
     notes: list[str]
     timings: dict[str, float]
+    backend: str = "torch"  # what ran the UNet: torch, openvino or openvino-int8 (recorded in the PNG settings)
 
 
 def check_inputs(request: Request, max_size: int = MAX_SIZE, min_steps: int = 1, max_steps: int = MAX_STEPS) -> None:
@@ -161,7 +162,7 @@ class TextToImage:
         if init_image is not None:  # cropped to the asked size's shape, centred, then scaled to it
             start = {"image": ImageOps.fit(init_image.convert("RGB"), (request.width, request.height),
                                            Image.Resampling.LANCZOS), "strength": float(request.strength)}
-        notes = []
+        notes = [pipe_note] if (pipe_note := getattr(self.pipe, "backend_note", "")) else []
         limit = getattr(getattr(pipe, "tokenizer", None), "model_max_length", 77)
         if prompt_tokens(pipe, request.prompt) > limit:
             notes.append(f"The prompt is longer than the text encoder's {limit} tokens; the rest was ignored.")
@@ -196,4 +197,5 @@ class TextToImage:
             timings["decode"] += finished - last_step
             images.append(output.images[0])
         timings["total"] = timings["denoise"] + timings["decode"]
-        return Result(images=images, seeds=request.seeds(), notes=notes, timings={k: round(v, 3) for k, v in timings.items()})
+        return Result(images=images, seeds=request.seeds(), notes=notes, timings={k: round(v, 3) for k, v in timings.items()},
+                      backend=getattr(pipe.unet, "backend", "torch"))

@@ -56,6 +56,7 @@ def run(runtime: Any, params: dict, inputs: dict, report, cancel) -> dict:
                    f"Image {index + 1} of {job.batch_size}: step {step} of {total}", preview)
 
         result = engine(job, progress=progress, cancel=cancel, init_image=start)
-    images = [(image, {**params, "seed": seed, "batch_size": 1, "generator": f"NeuroCanvas {__version__}"}, model_id, seed)
+    images = [(image, {**params, "seed": seed, "batch_size": 1, "backend": result.backend,
+                       "generator": f"NeuroCanvas {__version__}"}, model_id, seed)
               for image, seed in zip(result.images, result.seeds)]
     return {"images": images, "timings": result.timings, "notes": result.notes}

@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 
 RUNNERS = {"text_to_image": "neurocanvas.services.generate", "style_transfer": "neurocanvas.services.restyle",
            "rank": "neurocanvas.services.rank", "train_style": "neurocanvas.services.train",
-           "calibrate": "neurocanvas.services.calibrate"}
+           "calibrate": "neurocanvas.services.calibrate", "export_openvino": "neurocanvas.services.export"}
 BEAT_SECONDS = 1.0
 FLAG_SECONDS = 0.2  # a cancel flag is read at most this often
 NICE = 10

@@ -131,14 +131,21 @@ def build(demo: gr.Blocks, profile: ProfileHandler, models: ModelsHandler, prefs
                                  elem_id="models-choice")
             pull = gr.Button("Pull", variant="primary", scale=1, elem_id="model-pull")
             remove = gr.Button("Remove", variant="stop", scale=1, visible=False, elem_id="model-remove")
+        with gr.Row(visible=False) as export_row:  # an installed text-to-image model: its UNet for OpenVINO
+            int8 = gr.Checkbox(label="int8 weights (smaller; slightly different images)", scale=2,
+                               elem_id="export-int8")
+            export = gr.Button("Export for OpenVINO", scale=1, elem_id="model-export")
         about = gr.Markdown()
         result = gr.Markdown(elem_id="pull-result")
-        choice.change(models.describe, choice, about).then(models.buttons, choice, [pull, remove], queue=False,
+        states = [pull, remove, export_row]
+        choice.change(models.describe, choice, about).then(models.buttons, choice, states, queue=False,
                                                            api_visibility="private")
         pull.click(models.pull, choice, [result, table], api_name="pull_model", concurrency_id="pull",
-                   concurrency_limit=1).then(models.buttons, choice, [pull, remove], api_visibility="private")
+                   concurrency_limit=1).then(models.buttons, choice, states, api_visibility="private")
         remove.click(models.remove, choice, [result, table], api_name="remove_model", concurrency_id="pull",
-                     concurrency_limit=1).then(models.buttons, choice, [pull, remove], api_visibility="private")
+                     concurrency_limit=1).then(models.buttons, choice, states, api_visibility="private")
+        export.click(models.export, [choice, int8], [result, table], api_name="export_openvino",
+                     concurrency_id="pull", concurrency_limit=1)
         gr.Button("Refresh").click(models.models, None, table, api_name="models")
     with gr.Tab("Settings"):
         gr.Markdown("### Your defaults\nThe model each tab opens with. The learning algorithm and epsilon are under "

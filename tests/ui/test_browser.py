@@ -432,4 +432,6 @@ def test_recommendations_are_cards_that_act(ctx, page):
     page.screenshot(path=str(ARTIFACTS / "recommendations.png"), full_page=True)
     styles.first.get_by_role("button", name="Try this style").click()
     page.wait_for_function(f"[...document.querySelectorAll('input')].some(i => i.value === {name!r})", timeout=15_000)
+    page.wait_for_function("[...document.querySelectorAll('[role=tab][aria-selected=true]')]"  # the switch follows
+                           ".some(t => t.textContent.trim() === 'Style transfer')", timeout=15_000)
     assert page.get_by_role("tab", name="Style transfer").get_attribute("aria-selected") == "true"
