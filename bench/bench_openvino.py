@@ -83,7 +83,28 @@ def export_worker(name: str) -> dict:
         del model
         figures[backend] = {"seconds": time.perf_counter() - started,
                             "mb": sum(f.stat().st_size for f in (folder / backend).iterdir()) / 1e6}
-    return {"export": figures, "peak_rss_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2}
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2  # before the error check compiles both
+    return {"export": figures, "peak_rss_gb": peak, "unet_error": _unet_error(unet, folder)}
+
+
+def _unet_error(unet, folder: Path) -> dict:
+    """One noise prediction at the model's native latent size: each export's relative L2 error against PyTorch
+    (the quality figure for int8 that random weights allow: their decoded pictures are flat)."""
+    import torch
+
+    from neurocanvas.engines import openvino_unet
+
+    torch.manual_seed(4)
+    side, width = unet.config.sample_size, unet.config.cross_attention_dim
+    sample, text = torch.randn(1, 4, side, side), torch.randn(1, 77, width)
+    with torch.no_grad():
+        expected = unet(sample, torch.tensor(999.0), text).sample
+    errors = {}
+    for backend in ("openvino", "openvino-int8"):
+        compiled = openvino_unet.compile_model(str(folder / backend / "unet.xml"), threads=2)
+        got = openvino_unet.OpenVINOUNet(compiled, unet.config)(sample, torch.tensor(999.0), text)[0]
+        errors[backend] = float((got - expected).norm() / expected.norm())
+    return errors
 
 
 def render_worker(name: str, backend: str, sizes: list[int], runs: int) -> dict:
@@ -114,7 +135,8 @@ def render_worker(name: str, backend: str, sizes: list[int], runs: int) -> dict:
             started = time.perf_counter()
             engine(request)
             times[size].append(time.perf_counter() - started)
-    return {"times": times, "first_s": compile_s, "peak_rss_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2}
+    return {"times": times, "first_s": compile_s,
+            "peak_rss_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2}
 
 
 def _torch_option(unet, option: str):
@@ -164,6 +186,8 @@ def run(runs: int = 3, calls: int = 0, smoke: bool = False) -> list[Result]:
             results.append(Result(f"ov {label}: {backend} export", "s", figures["seconds"], 1))
             results.append(Result(f"ov {label}: {backend} IR size", "MB", figures["mb"], 1))
         results.append(Result(f"ov {label}: export peak RSS", "GB", exported["peak_rss_gb"], 1))
+        for backend, error in exported["unet_error"].items():
+            results.append(Result(f"ov {label}: {backend} UNet output vs torch, relative L2 error", "rel", error, 1))
         options = ["torch", "openvino", "openvino-int8"] + (list(TORCH_OPTIONS) if name == "sd-turbo" else [])
         for backend in options:
             env = {"OMP_PROC_BIND": "close", "OMP_PLACES": "cores"} if backend == "threads pinned" else None

@@ -117,3 +117,26 @@ def test_a_full_disk_refuses_the_export_before_writing(tmp_path, tiny_built, mon
     with pytest.raises(backends.BackendError, match="needs about .* GB free"):
         backends.export(tmp_path / "tiny-sd", FP32)
     assert not (tmp_path / "tiny-sd" / FP32).exists() and not (tmp_path / "tiny-sd" / "openvino.partial").exists()
+
+
+def test_an_lcm_unet_exports_with_its_guidance_input():
+    """LCM Dreamshaper's UNet takes a guidance embedding (timestep_cond): the export carries it as a fourth input."""
+    import torch
+    from diffusers import UNet2DConditionModel
+
+    from neurocanvas.engines import openvino_unet
+
+    torch.manual_seed(0)
+    unet = UNet2DConditionModel(sample_size=8, in_channels=4, out_channels=4, layers_per_block=1,
+                                block_out_channels=(32, 64), down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"),
+                                up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"), cross_attention_dim=32,
+                                attention_head_dim=8, time_cond_proj_dim=16).eval()
+    compiled = openvino_unet.compile_model(openvino_unet.convert(unet), threads=1)
+    stand_in = openvino_unet.OpenVINOUNet(compiled, unet.config)
+    sample, text, cond = torch.randn(2, 4, 16, 16), torch.randn(2, 77, 32), torch.randn(2, 16)
+    with torch.no_grad():
+        expected = unet(sample, torch.tensor(250), text, timestep_cond=cond).sample
+        other = unet(sample, torch.tensor(250), text, timestep_cond=cond * 3).sample
+    got = stand_in(sample, torch.tensor(250), encoder_hidden_states=text, timestep_cond=cond)[0]
+    assert torch.allclose(got, expected, atol=1e-4)
+    assert not torch.allclose(got, other, atol=1e-3)  # the guidance input is really used

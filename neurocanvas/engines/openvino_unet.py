@@ -94,11 +94,12 @@ class OpenVINOUNet:
         return iter(())
 
 
-def compile_model(xml: str, threads: int) -> Any:
-    """The IR compiled for this CPU in fp32 (bf16 would be faster on AVX-512 cores, but changes the image)."""
+def compile_model(model: Any, threads: int) -> Any:
+    """The IR (a path to its .xml, or an openvino.Model) compiled for this CPU in fp32 (bf16 would be faster on
+    AVX-512 cores, but changes the image)."""
     import openvino as ov
 
-    return ov.Core().compile_model(xml, "CPU", {"INFERENCE_PRECISION_HINT": "f32",
+    return ov.Core().compile_model(model, "CPU", {"INFERENCE_PRECISION_HINT": "f32",
                                                 "INFERENCE_NUM_THREADS": max(int(threads), 1)})
 
 
