@@ -33,6 +33,10 @@ MODELS = {"sd-turbo": (UNET_SD2, TEXT_OPENCLIP_H), "sdxs-512 (approx. UNet)": (U
 TORCH_OPTIONS = ("channels-last", "classic attention (no SDPA)", "no mkldnn", "threads pinned",
                  "dynamic int8 linears", "torch.compile")
 PROMPT = "a lighthouse on a cliff at dusk, oil painting"
+# NEUROCANVAS_BENCH_ISA=avx2 caps every library at AVX2 (most users' laptops) on an AVX-512 machine: PyTorch's own
+# kernels, oneDNN (PyTorch's and OpenVINO's fork both read ONEDNN_MAX_CPU_ISA) and MKL. Same cores, same clock, so
+# it isolates the instruction set; it is not a real AVX2 CPU (whose caches and clocks differ).
+ISA_CAPS = {"avx2": {"ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2", "MKL_ENABLE_INSTRUCTIONS": "AVX2"}}
 
 
 def _unet(name: str):
@@ -102,7 +106,11 @@ def _unet_error(unet, folder: Path) -> dict:
     errors = {}
     for backend in ("openvino", "openvino-int8"):
         compiled = openvino_unet.compile_model(str(folder / backend / "unet.xml"), threads=2)
-        got = openvino_unet.OpenVINOUNet(compiled, unet.config)(sample, torch.tensor(999.0), text)[0]
+        try:
+            got = openvino_unet.OpenVINOUNet(compiled, unet.config)(sample, torch.tensor(999.0), text)[0]
+        except RuntimeError as exc:  # no kernel for it on this CPU (int8 weights under the AVX2 cap)
+            print(f"{backend} cannot run here: {str(exc).strip().splitlines()[-1][:200]}", file=sys.stderr)
+            continue
         errors[backend] = float((got - expected).norm() / expected.norm())
     return errors
 
@@ -135,8 +143,20 @@ def render_worker(name: str, backend: str, sizes: list[int], runs: int) -> dict:
             started = time.perf_counter()
             engine(request)
             times[size].append(time.perf_counter() - started)
-    return {"times": times, "first_s": compile_s,
+    return {"times": times, "first_s": compile_s, "isa": _isa(unet),
             "peak_rss_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2}
+
+
+def _isa(unet) -> str:
+    """The instruction set the UNet's convolutions really ran with: OpenVINO's primitive names, torch's capability."""
+    import torch
+
+    compiled = getattr(unet, "compiled", None)
+    if compiled is None:
+        return torch.backends.cpu.get_cpu_capability()
+    info = [op.get_rt_info() for op in compiled.get_runtime_model().get_ops()]
+    kinds = {rt["primitiveType"].astype(str) for rt in info if rt["layerType"].astype(str) == "Convolution"}
+    return ",".join(sorted(kinds))
 
 
 def _torch_option(unet, option: str):
@@ -156,6 +176,48 @@ def _torch_option(unet, option: str):
     elif option == "torch.compile":
         unet.compile()  # in place (the CPU inductor): the module keeps the config the pipeline reads
     return unet  # "torch", and "threads pinned" (set in the child's environment)
+
+
+def instant_worker(side: int, runs: int) -> dict:
+    """The instant style method's transformer (the real packaged int8 ONNX file, height and width made free as the
+    studio's loader does) at one size: onnxruntime, as the studio runs it, against OpenVINO reading the same graph."""
+    import numpy as np
+    import onnx
+    import onnxruntime as ort
+    import openvino as ov
+
+    from neurocanvas.registry import Registry, load_catalog
+
+    registry = Registry(load_catalog(), ROOT / "models", threads=2)
+    spec = registry.spec("magenta-arbitrary")
+    graph = onnx.load(str(registry.require(spec.id) / spec.defaults["transformer"]))
+    for value in (graph.graph.input[0], graph.graph.output[0]):
+        dims = value.type.tensor_type.shape.dim
+        dims[1].dim_param, dims[2].dim_param = "height", "width"
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 2
+    session = ort.InferenceSession(graph.SerializeToString(), options, providers=["CPUExecutionProvider"])
+    content, vector = (i.name for i in session.get_inputs())
+    rng = np.random.default_rng(0)
+    feed = {content: rng.random((1, side, side, 3), dtype=np.float32),
+            vector: rng.standard_normal(tuple(d if isinstance(d, int) else 1 for d in session.get_inputs()[1].shape))
+            .astype(np.float32)}
+    core = ov.Core()
+    compiled = core.compile_model(core.read_model(graph.SerializeToString(), b""), "CPU",
+                                  {"INFERENCE_PRECISION_HINT": "f32", "INFERENCE_NUM_THREADS": 2})
+    request = compiled.create_infer_request()
+    calls = {"onnxruntime": lambda: session.run(None, feed)[0],
+             "openvino": lambda: request.infer([feed[content], feed[vector]])[compiled.outputs[0]]}
+    times, outputs = {}, {}
+    for name, fn in calls.items():
+        outputs[name] = np.array(fn())  # warm-up
+        times[name] = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - started)
+    diff = float(np.abs(np.clip(outputs["openvino"], 0, 1) - np.clip(outputs["onnxruntime"], 0, 1)).mean() * 255)
+    return {"times": times, "diff": diff}
 
 
 def _child(args: list[str], env: dict | None = None) -> dict:
@@ -178,19 +240,23 @@ def run(runs: int = 3, calls: int = 0, smoke: bool = False) -> list[Result]:
     """smoke: a tiny UNet at 64 px through every backend (figures mean nothing; the section is proven to run)."""
     names = ["smoke"] if smoke else ["sd-turbo", "sdxs-512 (approx. UNet)"]
     sizes = [64] if smoke else [512, 256]
+    isa = os.environ.get("NEUROCANVAS_BENCH_ISA", "").lower()
+    if isa and isa not in ISA_CAPS:
+        raise SystemExit(f"NEUROCANVAS_BENCH_ISA={isa}: only {', '.join(ISA_CAPS)} is known")
+    cap, tag = ISA_CAPS.get(isa, {}), f" [{isa} cap]" if isa else ""
     results = []
     for name in names:
-        folder, label = WORK / name.split()[0], "tiny UNet" if smoke else name
-        exported = _child(["export", name])
+        folder, label = WORK / name.split()[0], ("tiny UNet" if smoke else name) + tag
+        exported = _child(["export", name], cap)
         for backend, figures in exported["export"].items():
             results.append(Result(f"ov {label}: {backend} export", "s", figures["seconds"], 1))
             results.append(Result(f"ov {label}: {backend} IR size", "MB", figures["mb"], 1))
         results.append(Result(f"ov {label}: export peak RSS", "GB", exported["peak_rss_gb"], 1))
         for backend, error in exported["unet_error"].items():
             results.append(Result(f"ov {label}: {backend} UNet output vs torch, relative L2 error", "rel", error, 1))
-        options = ["torch", "openvino", "openvino-int8"] + (list(TORCH_OPTIONS) if name == "sd-turbo" else [])
+        options = ["torch", "openvino", "openvino-int8"] + (list(TORCH_OPTIONS) if name == "sd-turbo" and not isa else [])
         for backend in options:
-            env = {"OMP_PROC_BIND": "close", "OMP_PLACES": "cores"} if backend == "threads pinned" else None
+            env = {**cap, **({"OMP_PROC_BIND": "close", "OMP_PLACES": "cores"} if backend == "threads pinned" else {})}
             try:
                 measured = _child(["render", name, backend, ",".join(map(str, sizes)), str(runs)], env)
             except RuntimeError as exc:  # an option this machine cannot run (torch.compile without a compiler)
@@ -203,6 +269,7 @@ def run(runs: int = 3, calls: int = 0, smoke: bool = False) -> list[Result]:
                 results.append(Result(f"ov {label}: torch.compile first image (compiling)", "s",
                                       measured["first_s"][str(sizes[0])], 1))
             results.append(Result(f"ov {label}: {backend} peak RSS", "GB", measured["peak_rss_gb"], 1))
+            print(f"{label} {backend}: convolutions ran as {measured['isa']}", file=sys.stderr)
         for size in sizes:
             base = next(r for r in results if r.name == f"ov {label} {size}px: torch, 1 image")
             for r in results:
@@ -215,12 +282,23 @@ def run(runs: int = 3, calls: int = 0, smoke: bool = False) -> list[Result]:
             if (folder / f"openvino-int8-{size}.png").exists():
                 results.append(Result(f"ov {label} {size}px: int8 vs fp32 OpenVINO, mean |latent RGB diff|", "/255",
                                       _pixel_distance(folder, "openvino-int8", "openvino", size), 1))
+    side = 64 if smoke else 512
+    instant = _child(["instant", str(side), str(runs)], cap)
+    base = Result(f"ov instant style{tag} {side}px: onnxruntime (the studio's)", "s",
+                  statistics.median(instant["times"]["onnxruntime"]), runs)
+    other = Result(f"ov instant style{tag} {side}px: openvino, same ONNX", "s",
+                   statistics.median(instant["times"]["openvino"]), runs, base.name)
+    other.ratio = base.median / other.median
+    results += [base, other, Result(f"ov instant style{tag} {side}px: openvino vs onnxruntime, mean |RGB diff|",
+                                    "/255", instant["diff"], 1)]
     return results
 
 
 if __name__ == "__main__":
     if sys.argv[1] == "export":
         answer = export_worker(sys.argv[2])
+    elif sys.argv[1] == "instant":
+        answer = instant_worker(int(sys.argv[2]), int(sys.argv[3]))
     else:
         answer = render_worker(sys.argv[2], sys.argv[3], [int(s) for s in sys.argv[4].split(",")], int(sys.argv[5]))
     print(json.dumps(answer))

@@ -87,7 +87,17 @@ def load_unet(model_path: Path, backend: str, threads: int) -> Any:
         raise BackendError(f"The OpenVINO export in {where} could not be read ({type(exc).__name__}: "
                            f"{str(exc).splitlines()[0][:200] if str(exc) else ''}); this image ran on PyTorch. "
                            f"Export it again: `{export_command(Path(model_path).name, backend)}`.") from exc
-    return openvino_unet.OpenVINOUNet(compiled, FrozenDict(config), backend)
+    unet = openvino_unet.OpenVINOUNet(compiled, FrozenDict(config), backend)
+    try:
+        if backend == INT8:  # compressed weights need kernels some CPUs (or ISA caps) lack: fp32 needs no probe
+            openvino_unet.probe(unet)
+    except Exception as exc:  # a missing kernel shows only at the first inference, not at compile time
+        raise BackendError(f"This CPU cannot run the {backend} export of {Path(model_path).name} "
+                           f"({str(exc).strip().splitlines()[-1][:160] if str(exc).strip() else 'no kernel'}); "
+                           f"this image ran on PyTorch."
+                           + (f" The fp32 export may run: `{export_command(Path(model_path).name)}`."
+                              if backend == INT8 else "")) from exc
+    return unet
 
 
 def export(model_path: Path, backend: str = FP32, variant: str | None = None,

@@ -140,3 +140,38 @@ def test_an_lcm_unet_exports_with_its_guidance_input():
     got = stand_in(sample, torch.tensor(250), encoder_hidden_states=text, timestep_cond=cond)[0]
     assert torch.allclose(got, expected, atol=1e-4)
     assert not torch.allclose(got, other, atol=1e-3)  # the guidance input is really used
+
+
+def test_an_export_this_cpu_cannot_run_falls_back_at_load(tmp_path, exported, monkeypatch):
+    """OpenVINO picks kernels at the first inference: a missing one (int8 weights under an AVX2 cap) must not fail
+    the render; the load probes once and the image runs on PyTorch with a note."""
+    def no_kernel(self, *args, **kwargs):
+        raise RuntimeError("[CPU] FullyConnectedCompressed node could not create a primitive descriptor")
+
+    monkeypatch.setattr(OpenVINOUNet, "__call__", no_kernel)
+    result = render(exported, INT8)
+    assert result.backend == "torch" and len(result.images) == 2
+    assert "cannot run the openvino-int8 export" in result.notes[0]
+    assert "export-openvino tiny-sd`" in result.notes[0]  # the fp32 export is offered instead
+
+
+def test_the_probe_leaves_the_compiled_unet_answering_as_pytorch():
+    """OpenVINO 2026.4 keeps kernels chosen at the first call: a probe with one token made every later 77-token
+    answer wrong (max error 0.87), so the probe must call with the shapes a render uses."""
+    import torch
+    from diffusers import UNet2DConditionModel
+
+    from neurocanvas.engines import openvino_unet
+
+    torch.manual_seed(0)
+    unet = UNet2DConditionModel(sample_size=8, in_channels=4, out_channels=4, layers_per_block=1,
+                                block_out_channels=(32, 64), down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"),
+                                up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"), cross_attention_dim=32,
+                                attention_head_dim=8).eval()
+    stand_in = OpenVINOUNet(openvino_unet.compile_model(openvino_unet.convert(unet), threads=1), unet.config)
+    openvino_unet.probe(stand_in)
+    sample, text = torch.randn(2, 4, 8, 8), torch.randn(2, 77, 32)
+    with torch.no_grad():
+        expected = unet(sample, torch.tensor(250), text).sample
+    got = stand_in(sample, torch.tensor(250), encoder_hidden_states=text)[0]
+    assert torch.allclose(got, expected, atol=1e-4)

@@ -94,6 +94,19 @@ class OpenVINOUNet:
         return iter(())
 
 
+def probe(unet: OpenVINOUNet) -> None:
+    """One inference at a 256 px latent with CLIP's 77 tokens: OpenVINO picks each kernel at the first call, and a
+    CPU without one (int8 weights under an AVX2 cap) fails there, not at compile time. Two traps of OpenVINO
+    2026.4 measured here set the shape: after a first call with one token every later 77-token call is wrong, and
+    under ONEDNN_MAX_CPU_ISA=AVX2 a first call at an 8x8 or 16x16 latent crashes the process (32x32 runs)."""
+    import torch
+
+    config = unet.config
+    cond = torch.zeros(1, config["time_cond_proj_dim"]) if config.get("time_cond_proj_dim") else None
+    unet(torch.zeros(1, config["in_channels"], 32, 32), torch.tensor([1.0]),
+         torch.zeros(1, 77, config["cross_attention_dim"]), timestep_cond=cond)
+
+
 def compile_model(model: Any, threads: int) -> Any:
     """The IR (a path to its .xml, or an openvino.Model) compiled for this CPU in fp32 (bf16 would be faster on
     AVX-512 cores, but changes the image)."""
