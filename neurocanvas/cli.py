@@ -61,6 +61,10 @@ def _run(argv: list[str]) -> int:
     from neurocanvas.store import StoreError
 
     settings = load_settings(argv)
+    # The web process's event loop makes many short system calls per request (path checks, sockets); each one
+    # hands the GIL over and waits up to the switch interval (5 ms) to get it back from busy handler threads.
+    # 1 ms took the light calls' p95 under `make load-test` from 292 to 179 ms (renders run in the worker process).
+    sys.setswitchinterval(0.001)
     child = None
     if settings.local_worker and settings.worker_process:  # the jobs run beside the studio, not in its threads
         child = WorkerProcess(settings.data_dir, settings.heavy_concurrency, argv)
