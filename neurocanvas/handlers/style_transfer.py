@@ -13,12 +13,10 @@ from neurocanvas.engines.style_transfer import Request, check_inputs, load_image
 from neurocanvas.handlers.common import ended_text, stopped_text, user_errors, user_of, watch
 from neurocanvas.services.estimates import estimate_seconds, restyle_history, work_units
 from neurocanvas.services.jobs import priority_of
-from neurocanvas.services.restyle import style_inputs
+from neurocanvas.services.restyle import INSTANT, QUICK, style_inputs
 from neurocanvas.style_presets import label, load_presets, preset_image
 
 NONE = "none"
-QUICK = "efficientnet-lite0"
-INSTANT = "magenta-arbitrary"
 NAMES = {INSTANT: "Instant (any style, no download)",
          QUICK: "Quick: refine by optimising (EfficientNet-lite0, no download)",
          "vgg19": "Classic: refine by optimising (VGG19, pull once)"}

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -11,9 +12,11 @@ import gradio as gr
 from neurocanvas.context import AppContext
 from neurocanvas.engines.png_settings import checked_settings
 from neurocanvas.engines.style_transfer import load_image
-from neurocanvas.engines.text_to_image import SCHEDULERS, Request
+from neurocanvas.engines.text_to_image import MAX_SEED, SCHEDULERS, Request
+from neurocanvas.handlers.auto_follow import follow
 from neurocanvas.handlers.common import (ended_text, form_seed, row_id, seed_text, stopped_text, user_errors, user_of,
                                          watch, whole_number)
+from neurocanvas.services.auto_run import AutoRuns
 from neurocanvas.services.estimates import estimate_seconds, render_history, work_units
 from neurocanvas.services.generate import prepare_request, render_inputs
 from neurocanvas.services.jobs import priority_of
@@ -25,16 +28,17 @@ VARIATION_STRENGTH = 0.5  # a close variation: half the schedule re-drawn from t
 
 
 class TextToImageHandler:
-    def __init__(self, ctx: AppContext) -> None:
+    def __init__(self, ctx: AppContext, auto_runs: AutoRuns | None = None) -> None:
+        """`auto_runs`: offer "Auto" (models planned from the prompt, ranked by CLIP) in the model list."""
         self.registry = ctx.registry
         self.repo = ctx.repo
         self.jobs = ctx.jobs
-        self.auto = None  # the AutoHandler, when the app offers Auto in this tab
+        self.auto_runs = auto_runs
         self.quality = json.loads((PRESETS_DIR / "quality_presets.json").read_text(encoding="utf-8"))
 
     # model choice and defaults -----------------------------------------------------------------
     def model_choices(self) -> list[tuple[str, str]]:
-        auto = [("Auto: chosen from the prompt, ranked by CLIP", AUTO)] if self.auto is not None else []
+        auto = [("Auto: chosen from the prompt, ranked by CLIP", AUTO)] if self.auto_runs is not None else []
         return auto + [(s.name, s.id) for s in self.registry.specs("text-to-image")]
 
     def default_model(self, user: str | None = None) -> str:
@@ -88,7 +92,7 @@ class TextToImageHandler:
                 return self.status(self.default_model())
             return ("**Auto** picks models from the prompt (each with its own steps and guidance) and runs them. "
                     f"Installed: {', '.join(installed)}. Batch sets how many images (2-4). "
-                    + self.auto.ranking.status())
+                    + self.auto_runs.ranking.status())
         spec = self.registry.spec(model_id)
         if self.registry.is_installed(model_id):
             vae = spec.defaults.get("vae")
@@ -114,14 +118,28 @@ class TextToImageHandler:
                  height: float, seed: float, batch: float, scheduler: str, tiny_vae: bool, request: gr.Request,
                  progress=gr.Progress()) -> Iterator[tuple]:
         """Yields (gallery, preview, info, seed used) as the job moves; a Stop closes it between steps."""
-        if model_id == AUTO and self.auto is not None:
-            yield from self.auto.for_text_to_image(prompt, negative_prompt, width, height, seed, batch, request, progress)
+        if model_id == AUTO and self.auto_runs is not None:
+            yield from self._auto(prompt, negative_prompt, width, height, seed, batch, request, progress)
             return
         with user_errors():
             seed = form_seed(seed)
             job, params, vae_id = self.prepare(model_id, prompt, negative_prompt, steps, guidance, width, height, seed,
                                                batch, scheduler, tiny_vae)
         yield from self._render(user_of(request), model_id, job, params, vae_id, progress)
+
+    def _auto(self, prompt: str, negative_prompt: str, width: Any, height: Any, seed: Any, batch: Any,
+              request: gr.Request, progress) -> Iterator[tuple]:
+        """Auto's plan for the prompt, Batch (2-4) images; the seed is drawn here, so "Seed used" shows it."""
+        user = user_of(request)
+        with user_errors():
+            count = min(4, max(2, whole_number(batch, "batch")))
+            used = whole_number(seed, "seed")
+            used = random.randint(0, MAX_SEED - 4) if used == -1 else used
+            plan = self.auto_runs.make_plan(user, prompt or "", count)
+            started = self.auto_runs.start(user, plan, prompt, negative_prompt, whole_number(width, "width"),
+                                           whole_number(height, "height"), used, 0)
+        for gallery, preview, info, _, _ in follow(self.auto_runs, user, started, progress):
+            yield gallery, preview, info, used
 
     def image_to_image(self, prompt: str, negative_prompt: str, model_id: str, steps: float, guidance: float,
                        width: float, height: float, seed: float, batch: float, scheduler: str, tiny_vae: bool,

@@ -5,6 +5,9 @@ from typing import Any
 
 from neurocanvas import __version__
 
+QUICK = "efficientnet-lite0"  # the optimising method whose weights ship in a package (no download)
+INSTANT = "magenta-arbitrary"  # the one-pass network for any style image (ships in a package)
+
 
 def style_inputs(photo: Any, styles: list, method: str, request: dict, **extra: Any) -> dict:
     """What a worker needs to restyle: images as PNG bytes (no shared folder), the method and its request."""

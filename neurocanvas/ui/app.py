@@ -80,9 +80,9 @@ def build_app(ctx: AppContext, warmup: bool = False) -> gr.Blocks:
     analyse = lambda prompt: prompt_lab.analyzer().analyze(prompt)  # noqa: E731 (one analyzer, loaded once)
     preferences = PreferencesHandler(ctx, analyse=analyse)
     ctx.jobs.on_submit = preferences.skip_unanswered  # a new job: the last job's unanswered images count as skipped
-    t2i = TextToImageHandler(ctx)
+    auto = AutoHandler(ctx, prompt_lab.analyzer, preferences.choose)
+    t2i = TextToImageHandler(ctx, auto.runs)  # offers "Auto" in its model list, on the same Auto service
     compare = CompareHandler(ctx, preferences)
-    auto = AutoHandler(ctx, t2i, prompt_lab.analyzer, preferences.choose)  # offers "Auto" in Text to image
     style = StyleTransferHandler(ctx)
     admin = AdminHandler(ctx)
     if warmup:
