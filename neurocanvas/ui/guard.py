@@ -82,11 +82,14 @@ def explicit_cors(app, settings: Settings) -> None:
 
 def middleware(settings: Settings, access, shares) -> list[Middleware]:
     """For Gradio's launch(app_kwargs={"middleware": ...}): they run, in this order, before any route."""
+    from neurocanvas.ui.upload_guard import UploadGuard  # it reads the user as this module does
+
     return [Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts(settings)),
             Middleware(OriginGuard, allowed_origins=settings.allowed_origins),
             Middleware(LoginThrottle),
             Middleware(FileGuard, images_dir=settings.images_dir, access=access, shares=shares,
                        login=bool(settings.auth)),
+            Middleware(UploadGuard, login=bool(settings.auth)),
             Middleware(SignedOutPages, login=bool(settings.auth))]
 
 

@@ -118,3 +118,39 @@ def test_gallery_images_are_served_from_the_guarded_folder_not_copied(two_users)
     assert users["alice"].get(url).status_code == 200 and users["bob"].get(url).status_code == 404
     ctx.repo.delete_image("alice", image.id)
     assert users["alice"].get(url).status_code == 404
+
+
+def _png(color: str) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), color).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _upload(session, data: bytes) -> str:
+    answer = session.post("/gradio_api/upload", files={"files": ("photo.png", data, "image/png")})
+    assert answer.status_code == 200
+    return answer.json()[0]
+
+
+def _event(session, path: str) -> int:
+    return session.post("/gradio_api/call/read_png_settings",
+                        json={"data": [{"path": path, "meta": {"_type": "gradio.FileData"}}]}).status_code
+
+
+def test_an_upload_stays_its_uploader_s(two_users):
+    """Issue 14: Gradio keeps everyone's uploads in one folder; bob can neither fetch alice's upload by its path
+    nor hand that path to an event, while she can; a file both uploaded (same content, same name) is both's."""
+    ctx, users = two_users
+    hers = _upload(users["alice"], _png("red"))
+    assert users["alice"].get(f"/gradio_api/file={hers}").status_code == 200
+    assert users["bob"].get(f"/gradio_api/file={hers}").status_code == 404
+    assert users["nobody"].get(f"/gradio_api/file={hers}").status_code in (401, 403, 404)
+    assert _event(users["bob"], hers) == 403
+    assert _event(users["bob"], hers.replace("/", "//")) == 403  # another spelling of the same path
+    assert _event(users["alice"], hers) == 200
+    shared = _upload(users["bob"], _png("red"))
+    assert shared == hers and _event(users["bob"], shared) == 200
+    his = _upload(users["bob"], _png("blue"))
+    assert users["alice"].get(f"/gradio_api/file={his}").status_code == 404 and _event(users["alice"], his) == 403
