@@ -178,53 +178,11 @@ def _torch_option(unet, option: str):
     return unet  # "torch", and "threads pinned" (set in the child's environment)
 
 
-def instant_worker(side: int, runs: int) -> dict:
-    """The instant style method's transformer (the real packaged int8 ONNX file, height and width made free as the
-    studio's loader does) at one size: onnxruntime, as the studio runs it, against OpenVINO reading the same graph."""
-    import numpy as np
-    import onnx
-    import onnxruntime as ort
-    import openvino as ov
-
-    from neurocanvas.registry import Registry, load_catalog
-
-    registry = Registry(load_catalog(), ROOT / "models", threads=2)
-    spec = registry.spec("magenta-arbitrary")
-    graph = onnx.load(str(registry.require(spec.id) / spec.defaults["transformer"]))
-    for value in (graph.graph.input[0], graph.graph.output[0]):
-        dims = value.type.tensor_type.shape.dim
-        dims[1].dim_param, dims[2].dim_param = "height", "width"
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = 2
-    session = ort.InferenceSession(graph.SerializeToString(), options, providers=["CPUExecutionProvider"])
-    content, vector = (i.name for i in session.get_inputs())
-    rng = np.random.default_rng(0)
-    feed = {content: rng.random((1, side, side, 3), dtype=np.float32),
-            vector: rng.standard_normal(tuple(d if isinstance(d, int) else 1 for d in session.get_inputs()[1].shape))
-            .astype(np.float32)}
-    core = ov.Core()
-    compiled = core.compile_model(core.read_model(graph.SerializeToString(), b""), "CPU",
-                                  {"INFERENCE_PRECISION_HINT": "f32", "INFERENCE_NUM_THREADS": 2})
-    request = compiled.create_infer_request()
-    calls = {"onnxruntime": lambda: session.run(None, feed)[0],
-             "openvino": lambda: request.infer([feed[content], feed[vector]])[compiled.outputs[0]]}
-    times, outputs = {}, {}
-    for name, fn in calls.items():
-        outputs[name] = np.array(fn())  # warm-up
-        times[name] = []
-        for _ in range(runs):
-            started = time.perf_counter()
-            fn()
-            times[name].append(time.perf_counter() - started)
-    diff = float(np.abs(np.clip(outputs["openvino"], 0, 1) - np.clip(outputs["onnxruntime"], 0, 1)).mean() * 255)
-    return {"times": times, "diff": diff}
-
-
-def _child(args: list[str], env: dict | None = None) -> dict:
-    out = subprocess.run([sys.executable, "-m", "bench.bench_openvino", *args], capture_output=True, text=True,
+def _child(args: list[str], env: dict | None = None, module: str = "bench.bench_openvino") -> dict:
+    out = subprocess.run([sys.executable, "-m", module, *args], capture_output=True, text=True,
                          cwd=ROOT, env={**os.environ, **(env or {})})
     if out.returncode != 0:
-        raise RuntimeError(f"bench.bench_openvino {' '.join(args)} exited {out.returncode}:\n{out.stderr[-3000:]}")
+        raise RuntimeError(f"{module} {' '.join(args)} exited {out.returncode}:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -283,7 +241,7 @@ def run(runs: int = 3, calls: int = 0, smoke: bool = False) -> list[Result]:
                 results.append(Result(f"ov {label} {size}px: int8 vs fp32 OpenVINO, mean |latent RGB diff|", "/255",
                                       _pixel_distance(folder, "openvino-int8", "openvino", size), 1))
     side = 64 if smoke else 512
-    instant = _child(["instant", str(side), str(runs)], cap)
+    instant = _child([str(side), str(runs)], cap, module="bench.openvino_instant")
     base = Result(f"ov instant style{tag} {side}px: onnxruntime (the studio's)", "s",
                   statistics.median(instant["times"]["onnxruntime"]), runs)
     other = Result(f"ov instant style{tag} {side}px: openvino, same ONNX", "s",
@@ -297,8 +255,6 @@ def run(runs: int = 3, calls: int = 0, smoke: bool = False) -> list[Result]:
 if __name__ == "__main__":
     if sys.argv[1] == "export":
         answer = export_worker(sys.argv[2])
-    elif sys.argv[1] == "instant":
-        answer = instant_worker(int(sys.argv[2]), int(sys.argv[3]))
     else:
         answer = render_worker(sys.argv[2], sys.argv[3], [int(s) for s in sys.argv[4].split(",")], int(sys.argv[5]))
     print(json.dumps(answer))
