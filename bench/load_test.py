@@ -8,8 +8,7 @@ reported queue position never goes up, and that the images on disk match the fin
 starts the studio in its own process (`--worker-process`: its jobs in a niced worker process beside it) and
 has each client loop light calls (profile, gallery, prompt analysis, recommendations) through the REST API,
 with a think time (arriving one by one over the first 1.5 think times) and one tiny render at a time every few
-calls; it reports light-call latency (p50/p95)
-while renders run, and every error. Exits 1 on a failure.
+calls; it reports light-call latency (p50/p95) while renders run, and every error. Exits 1 on a failure.
 """
 from __future__ import annotations
 

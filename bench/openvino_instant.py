@@ -18,14 +18,12 @@ def instant_worker(side: int, runs: int) -> dict:
     import onnxruntime as ort
     import openvino as ov
 
+    from neurocanvas.loaders import free_image_size
     from neurocanvas.registry import Registry, load_catalog
 
     registry = Registry(load_catalog(), ROOT / "models", threads=2)
     spec = registry.spec("magenta-arbitrary")
-    graph = onnx.load(str(registry.require(spec.id) / spec.defaults["transformer"]))
-    for value in (graph.graph.input[0], graph.graph.output[0]):
-        dims = value.type.tensor_type.shape.dim
-        dims[1].dim_param, dims[2].dim_param = "height", "width"
+    graph = free_image_size(onnx.load(str(registry.require(spec.id) / spec.defaults["transformer"])))
     options = ort.SessionOptions()
     options.intra_op_num_threads = 2
     session = ort.InferenceSession(graph.SerializeToString(), options, providers=["CPUExecutionProvider"])

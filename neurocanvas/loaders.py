@@ -132,14 +132,19 @@ def load_arbitrary_style(spec: ModelSpec, path: Path, registry: Registry) -> Any
     options.log_severity_level = 3
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")  # idle threads leave the CPU to others
     predictor = ort.InferenceSession(str(path / spec.defaults["predictor"]), options, providers=["CPUExecutionProvider"])
-    graph = onnx.load(str(path / spec.defaults["transformer"]))
-    for value in (graph.graph.input[0], graph.graph.output[0]):
-        dims = value.type.tensor_type.shape.dim
-        dims[1].dim_param, dims[2].dim_param = "height", "width"
+    graph = free_image_size(onnx.load(str(path / spec.defaults["transformer"])))
     transformer = ort.InferenceSession(graph.SerializeToString(), options, providers=["CPUExecutionProvider"])
     content, vector = (i.name for i in transformer.get_inputs())
     return Network(predictor=predictor, transformer=transformer, style_input=predictor.get_inputs()[0].name,
                    content_input=content, vector_input=vector)
+
+
+def free_image_size(graph: Any) -> Any:
+    """The transformer graph with its NHWC input and output free in height and width (declared 384x384)."""
+    for value in (graph.graph.input[0], graph.graph.output[0]):
+        dims = value.type.tensor_type.shape.dim
+        dims[1].dim_param, dims[2].dim_param = "height", "width"
+    return graph
 
 
 @loader("embeddings")

@@ -9,6 +9,7 @@ from neurocanvas import backends
 from neurocanvas.engines.openvino_unet import FP32, INT8, OpenVINOUNet
 from neurocanvas.engines.text_to_image import Cancelled, Request, TextToImage
 from neurocanvas.registry import Registry, load_catalog
+from tests.fixtures import TINY_UNET
 
 REQUEST = Request(prompt="a fox in the art", num_inference_steps=2, width=64, height=64, seed=5, batch_size=2,
                   tiny_vae=False)
@@ -127,10 +128,7 @@ def test_an_lcm_unet_exports_with_its_guidance_input():
     from neurocanvas.engines import openvino_unet
 
     torch.manual_seed(0)
-    unet = UNet2DConditionModel(sample_size=8, in_channels=4, out_channels=4, layers_per_block=1,
-                                block_out_channels=(32, 64), down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"),
-                                up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"), cross_attention_dim=32,
-                                attention_head_dim=8, time_cond_proj_dim=16).eval()
+    unet = UNet2DConditionModel(**TINY_UNET, time_cond_proj_dim=16).eval()
     compiled = openvino_unet.compile_model(openvino_unet.convert(unet), threads=1)
     stand_in = openvino_unet.OpenVINOUNet(compiled, unet.config)
     sample, text, cond = torch.randn(2, 4, 16, 16), torch.randn(2, 77, 32), torch.randn(2, 16)
@@ -164,10 +162,7 @@ def test_the_probe_leaves_the_compiled_unet_answering_as_pytorch():
     from neurocanvas.engines import openvino_unet
 
     torch.manual_seed(0)
-    unet = UNet2DConditionModel(sample_size=8, in_channels=4, out_channels=4, layers_per_block=1,
-                                block_out_channels=(32, 64), down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"),
-                                up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"), cross_attention_dim=32,
-                                attention_head_dim=8).eval()
+    unet = UNet2DConditionModel(**TINY_UNET).eval()
     stand_in = OpenVINOUNet(openvino_unet.compile_model(openvino_unet.convert(unet), threads=1), unet.config)
     openvino_unet.probe(stand_in)
     sample, text = torch.randn(2, 4, 8, 8), torch.randn(2, 77, 32)

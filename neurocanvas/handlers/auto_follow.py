@@ -28,7 +28,7 @@ def follow(runs: AutoRuns, user: str, started: Started, progress) -> Iterator[tu
                 return
             if run.restyle:
                 with user_errors():
-                    job = runs.restyle(user, row, run, started.prompts[(run.model_id, run.seed_offset)])
+                    job = runs.restyle(user, row, run, started.prompt)
                 submitted.append(job)
                 row = yield from _one(runs, user, job, progress, shape, len(finished), len(plan.runs))
                 if row is None:

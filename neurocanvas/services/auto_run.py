@@ -25,10 +25,11 @@ RESTYLE_STEPS = 60  # the quick method's restyle of a render: a few seconds at 5
 
 @dataclasses.dataclass
 class Started:
-    """A plan whose renders are queued: `jobs` and `prompts` are keyed by (model, seed offset), one render each."""
+    """A plan whose renders are queued: `jobs` is keyed by (model, seed offset), one render each; `prompt` is the
+    checked prompt they all render (a restyle is ranked against it)."""
     plan: model_selection.Plan
     jobs: dict[tuple[str, int], int]
-    prompts: dict[tuple[str, int], str]
+    prompt: str
 
     def job_of(self, run: model_selection.Run) -> int:
         return self.jobs[(run.model_id, run.seed_offset)]
@@ -48,14 +49,14 @@ class AutoRuns:
 
     def make_plan(self, user: str, prompt: str, count: int, models: list[str] | None = None) -> model_selection.Plan:
         """The user's own pick of models wins; else the rules, with the bandit's favourite first."""
+        installed = self.installed()
         if models:
-            unknown = [m for m in models if m not in self.installed()]
+            unknown = [m for m in models if m not in installed]
             if unknown:
                 raise ValueError(f"Not installed: {', '.join(unknown)}. Pull them in Profile → Models.")
             runs = [model_selection.Run(m, 0, None, "your choice") for m in models[:4]]
             return model_selection.Plan("chosen", runs, f"Your choice: {', '.join(models[:4])}.")
         analysis = self.analyzer().analyze(prompt)
-        installed = self.installed()
         _, models = model_selection.ordered_models(analysis.concepts, installed, self.rules)
         choice = self.choose(user, "model", models[:2])  # the bandit may swap the two leading models
         prefer = (choice.arm, f"chosen for you: {choice.reason}") if choice else None
@@ -85,7 +86,7 @@ class AutoRuns:
                     estimate_s=estimate_seconds(work_units(job.num_inference_steps, 1, job.width, job.height),
                                                 render_history(self.repo, run.model_id)))
                 for index, (key, (run, job, params, vae_id)) in enumerate(renders.items())}
-        return Started(plan, jobs, {key: value[1].prompt for key, value in renders.items()})
+        return Started(plan, jobs, next(iter(renders.values()))[1].prompt)
 
     def restyle(self, user: str, render: Any, run: model_selection.Run, prompt: str) -> int:
         """Restyle a render with the run's preset: the instant network where installed, else a fast network trained

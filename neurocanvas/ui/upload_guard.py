@@ -13,10 +13,9 @@ from urllib.parse import unquote
 
 from starlette.responses import PlainTextResponse
 
-from neurocanvas.ui.guard import _user
+from neurocanvas.ui.guard import FileGuard, _user
 
 UPLOAD_PATHS = ("/gradio_api/upload", "/upload")
-FILE_PREFIXES = ("/gradio_api/file=", "/file=")
 EVENT_PREFIXES = ("/gradio_api/queue/join", "/gradio_api/call/", "/gradio_api/run/", "/queue/join", "/call/", "/run/")
 MAX_EVENT_BODY = 4 * 1024 * 1024  # an event's JSON (uploads travel as paths); larger bodies pass unread
 
@@ -66,7 +65,7 @@ class UploadGuard:
         if method == "POST" and path in UPLOAD_PATHS and user is not None:
             await self.app(scope, receive, self._recording(user, send))
             return
-        prefix = next((p for p in FILE_PREFIXES if path.startswith(p)), None)
+        prefix = next((p for p in FileGuard.FILE_PREFIXES if path.startswith(p)), None)
         if prefix is not None and self.owners.foreign(user, unquote(path[len(prefix):])):
             await PlainTextResponse("Not found.", status_code=404)(scope, receive, send)
             return
