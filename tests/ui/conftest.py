@@ -38,7 +38,7 @@ def pick_in_gallery(page, index: int, image_id: int, timeout_s: float = 30) -> N
     import time
 
     deadline = time.monotonic() + timeout_s
-    script = f"document.querySelector('#feedback-image input').value === '{image_id}'"
+    script = f"document.querySelector('#feedback-image input')?.value === '{image_id}'"
     while True:
         page.locator("#profile-gallery .thumbnail-item, #profile-gallery button.thumbnail-item").nth(index).click(
             timeout=15_000)

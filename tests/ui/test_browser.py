@@ -142,7 +142,7 @@ def test_a_result_is_liked_and_shared_where_it_was_made(ctx, page):
     page.locator("#t2i-generate").click()
     page.locator("#t2i-info").get_by_text("image(s) in").wait_for(timeout=60_000)
     [image] = ctx.repo.images(None)
-    page.wait_for_function("(id) => document.querySelector('#t2i-picked input').value == id", arg=image.id,
+    page.wait_for_function("(id) => document.querySelector('#t2i-picked input')?.value == id", arg=image.id,
                            timeout=10_000)
     page.get_by_role("button", name="Like").first.click()
     page.locator("#t2i-feedback-thanks").get_by_text(f"like recorded for image #{image.id}").wait_for(timeout=15_000)
@@ -176,7 +176,7 @@ def test_a_history_prompt_goes_to_text_to_image(page):
     page.locator("#analyze-btn").click()
     page.get_by_text("a red fox in the snow").last.wait_for(timeout=60_000)  # saved in the history
     page.get_by_role("radio", name="impressionism").click()  # a suggested style, added to the prompt
-    page.wait_for_function("document.querySelector('#prompt-lab-input textarea').value.endsWith('impressionism')",
+    page.wait_for_function("document.querySelector('#prompt-lab-input textarea')?.value.endsWith('impressionism')",
                            timeout=15_000)  # added before it is sent (a busy machine answers the click late)
     page.locator("#prompt-lab-send").click()
     t2i = page.locator("#t2i-prompt textarea")
@@ -437,7 +437,7 @@ def test_recommendations_are_cards_that_act(ctx, page):
     card = page.locator(".nc-card").filter(has_text="a *lighthouse* at dusk, <b>oil</b>",  # as text, not markup
                                            has_not_text="that you liked")  # the favourite's own card
     card.get_by_role("button", name="Use this prompt").click(timeout=30_000)
-    page.wait_for_function("document.querySelector('#t2i-prompt textarea').value.includes('*lighthouse* at dusk, <b>oil</b>')",
+    page.wait_for_function("document.querySelector('#t2i-prompt textarea')?.value.includes('*lighthouse* at dusk, <b>oil</b>')",
                            timeout=15_000)
     assert page.get_by_role("tab", name="Text to image").get_attribute("aria-selected") == "true"
     page.get_by_role("tab", name="Profile").click()

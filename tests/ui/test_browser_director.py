@@ -35,7 +35,7 @@ def test_the_director_loop_in_the_browser(ctx, page):
     page.get_by_role("tab", name="Art director").click()
     page.locator("#director-working textarea").fill(PROMPT)
     page.locator("#director-refine").click()  # the quick action 'refine' with the tiny LLM
-    page.wait_for_function("document.querySelector('#director-candidate textarea').value.trim() !== ''",
+    page.wait_for_function("document.querySelector('#director-candidate textarea')?.value.trim() !== ''",
                            timeout=60_000)
     refined = _value(page, "#director-candidate textarea")
     assert refined in _value(page, "#director-to-render textarea")  # a refinement fills the versions to render
@@ -52,7 +52,7 @@ def test_the_director_loop_in_the_browser(ctx, page):
     assert [r.seed for r in rows] == [1234] * 3 and all(r.image_id for r in rows)  # each look pinned to its image
     page.screenshot(path=str(ARTIFACTS / "director_loop.png"), full_page=True)
 
-    page.wait_for_function("document.querySelector('#director-version input').value.startsWith('v')",
+    page.wait_for_function("document.querySelector('#director-version input')?.value.startsWith('v')",
                            timeout=30_000)  # after the look, the best match is picked to refine from
     painting = next(r for r in rows if r.prompt == PROMPT)
     _pick(page, "#director-version", f"v{painting.id} (rendered): {PROMPT}")
@@ -66,7 +66,7 @@ def test_the_director_loop_in_the_browser(ctx, page):
     _pick(page, "#director-second", GOLDEN)
     page.locator("#director-picks").get_by_text("golden hour", exact=True).click()
     page.locator("#director-merge").click()
-    page.wait_for_function(f"document.querySelector('#director-candidate textarea').value === '{PROMPT}, golden hour'",
+    page.wait_for_function(f"document.querySelector('#director-candidate textarea')?.value === '{PROMPT}, golden hour'",
                            timeout=30_000)
     assert DirectorVersion.select().order_by(DirectorVersion.id.desc()).get().origin == "merged"
     page.set_viewport_size({"width": 375, "height": 800})

@@ -9,7 +9,7 @@ def test_a_new_render_clears_the_last_ones_reactions_while_it_waits(app, page):
     page.locator("#t2i-prompt textarea").fill("a fox, art")
     page.locator("#t2i-generate").click()
     page.locator("#t2i-info").get_by_text("Job #1").wait_for(timeout=60_000)
-    page.wait_for_function("document.querySelector('#t2i-picked input').value === '1'", timeout=15_000)
+    page.wait_for_function("document.querySelector('#t2i-picked input')?.value === '1'", timeout=15_000)
     page.locator("#t2i-feedback-stars").get_by_text("5").click()
     page.locator("#t2i-feedback-thanks").get_by_text("rating recorded for image #1").wait_for(timeout=15_000)
     slow = client.submit(*{**FORM, "steps": 8, "batch": 8, "width": 128, "height": 128}.values(),
@@ -28,7 +28,7 @@ def test_variations_clear_the_answer_line_at_once(page):
     page.locator("#t2i-prompt textarea").fill("a fox, art")
     page.locator("#t2i-generate").click()
     page.locator("#t2i-info").get_by_text("Job #1").wait_for(timeout=60_000)
-    page.wait_for_function("document.querySelector('#t2i-picked input').value === '1'", timeout=15_000)
+    page.wait_for_function("document.querySelector('#t2i-picked input')?.value === '1'", timeout=15_000)
     page.locator("button:visible", has_text="Like").first.click()
     page.locator("#t2i-feedback-thanks").get_by_text("like recorded").wait_for(timeout=15_000)
     page.locator("#t2i-vary").click()  # variations of the picked result: its answer line goes at once
