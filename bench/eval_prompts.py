@@ -3,6 +3,7 @@
     python -m bench.eval_prompts          # (make eval) accuracy, per-label precision and recall, confusion matrices
     python -m bench.eval_prompts --train  # refit presets/prompt_classifier.npz on the train split first
     python -m bench.eval_prompts --rules  # the lexicon's rules alone, for comparison
+    python -m bench.eval_prompts --on train  # the same figures on the train split (for tuning the lexicon)
 
 An answer counts when it is among the prompt's acceptable labels. Precision of a label: of the prompts given it,
 the share where it was acceptable; recall: of the prompts whose first label it is, the share answered acceptably.
@@ -34,12 +35,13 @@ def train(analyzer, rows: list[dict]):
 
     labels = {"concept": list(analyzer.concepts), "mood": list(analyzer.moods), "sentiment": list(SENTIMENTS)}
     evidence = [analyzer.evidence(row["prompt"]) for row in rows]
+    vectors = np.stack([e["vector"] for e in evidence]).astype(np.float16).astype(np.float32)  # as shipped
     heads = {}
     for head, names in labels.items():
         features = np.stack([e[head] for e in evidence])
         acceptable = np.array([[name in row[head + "s"] for name in names] for row in rows], dtype=float)
-        heads[head] = fit_calibrated(features, acceptable, names)
-    return PromptClassifier(heads)
+        heads[head] = fit_calibrated(features, acceptable, names, vectors)
+    return PromptClassifier(heads, vectors)
 
 
 def answers(analysis) -> dict[str, tuple[str, float]]:
@@ -63,7 +65,7 @@ def score(analyzer, rows: list[dict]) -> dict:
     from neurocanvas.engines.prompt_analysis import CATEGORIES
 
     results = {h: {"hits": 0, "given": {}, "given_ok": {}, "first": {}, "first_ok": {}, "confusion": {}} for h in HEADS}
-    found = {c: [0, 0] for c in CATEGORIES}  # category -> [labelled present and found, labelled present]
+    found = {c: [0, 0, 0] for c in CATEGORIES}  # category -> [labelled and found, labelled, found]
     for row in rows:
         analysis = analyzer.analyze(row["prompt"])
         for head, (answer, confidence) in answers(analysis).items():
@@ -77,19 +79,22 @@ def score(analyzer, rows: list[dict]) -> dict:
             r["first_ok"][first] = r["first_ok"].get(first, 0) + ok
             cell = (first, first if ok else answer)
             r["confusion"][cell] = r["confusion"].get(cell, 0) + 1
-        for category in row["categories"]:
-            found[category][1] += 1
-            found[category][0] += bool(analysis.keywords[category])
+        for category in CATEGORIES:
+            labelled, named = category in row["categories"], bool(analysis.keywords[category])
+            found[category][0] += labelled and named
+            found[category][1] += labelled
+            found[category][2] += named
     for r in results.values():
         r["accuracy"] = r["hits"] / max(len(rows), 1)
         r["calibration_error"] = calibration_error(r.pop("scored", []))
-    results["keyword_recall"] = {c: hit / total for c, (hit, total) in found.items() if total}
+    results["keyword_recall"] = {c: hit / total for c, (hit, total, _) in found.items() if total}
+    results["keyword_precision"] = {c: hit / named for c, (hit, _, named) in found.items() if named}
     results["n"] = len(rows)
     return results
 
 
-def report(results: dict, labels: dict[str, list[str]]) -> str:
-    lines = [f"Test split: {results['n']} prompts (tests/data/prompts_labelled.jsonl)", ""]
+def report(results: dict, labels: dict[str, list[str]], split: str = "test") -> str:
+    lines = [f"{split.capitalize()} split: {results['n']} prompts (tests/data/prompts_labelled.jsonl)", ""]
     for head in HEADS:
         r = results[head]
         lines.append(f"## {head}: {r['accuracy']:.1%} ({r['hits']}/{results['n']}); "
@@ -108,6 +113,7 @@ def report(results: dict, labels: dict[str, list[str]]) -> str:
             lines.append(f"{label:<14}" + "".join(f"{c if c else '.':>6}" for c in counts))
         lines.append("")
     lines.append("keyword recall: " + ", ".join(f"{c} {v:.0%}" for c, v in results["keyword_recall"].items()))
+    lines.append("keyword precision: " + ", ".join(f"{c} {v:.0%}" for c, v in results["keyword_precision"].items()))
     return "\n".join(lines)
 
 
@@ -120,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench.eval_prompts")
     parser.add_argument("--train", action="store_true", help="refit the shipped classifier on the train split first")
     parser.add_argument("--rules", action="store_true", help="score the lexicon's rules alone (no classifier)")
+    parser.add_argument("--on", choices=("test", "train"), default="test", help="the split to score (figures: test)")
     args = parser.parse_args(argv)
     registry = Registry(load_catalog(), ROOT / "models", threads=2)
     lexicon = load_lexicon()
@@ -127,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
         train(build_analyzer(registry, lexicon, classifier=False), load("train")).save(CLASSIFIER_FILE)
     analyzer = build_analyzer(registry, lexicon, classifier=not args.rules)
     labels = {"concept": list(lexicon["concepts"]), "mood": list(lexicon["moods"]), "sentiment": list(SENTIMENTS)}
-    print(report(score(analyzer, load("test")), labels))
+    print(report(score(analyzer, load(args.on)), labels, args.on))
     return 0
 
 

@@ -1,9 +1,8 @@
 """Prompt analysis: sentiment, keywords in six categories, concepts, mood, palette, styles, hints, enhancement.
 
 Pure: a lexicon (presets/prompt_lexicon.json), an `embed` function (sentence embeddings, L2-normalised)
-and a `sentiment` function (VADER's polarity_scores) come in; plain dataclasses go out. Words the
-lexicon lacks are placed by embedding similarity to the lexicon's terms, so "crepuscular" still lands
-in lighting.
+and a `sentiment` function (VADER's polarity_scores) come in; plain dataclasses go out. The keywords come from
+engines/prompt_keywords.py.
 """
 from __future__ import annotations
 
@@ -12,40 +11,25 @@ import hashlib
 import random
 import re
 import unicodedata
-from typing import Any, Callable, Sequence
+from typing import Any, Callable
 
 import numpy as np
 
-Embed = Callable[[Sequence[str]], np.ndarray]
+from neurocanvas.engines.prompt_keywords import CATEGORIES, STOPWORDS, Embed, Keyword, KeywordFinder, stem
+
+__all__ = ["CATEGORIES", "STOPWORDS", "Keyword", "PromptAnalyzer", "PromptError", "clean"]
 Sentiment = Callable[[str], dict]
 
-CATEGORIES = ("style", "mood", "colour", "lighting", "texture", "composition")
 SENTIMENTS = ("positive", "neutral", "negative")
 MAX_CHARS = 2000  # analysed text; longer prompts are cut with a note (image encoders read ~77 tokens anyway)
 MAX_PROMPT_CHARS = 10_000  # the studio's limit on any prompt: longer text is refused, not cut
-WORD_SIMILARITY = 0.64  # an unknown word joins a category when this close to one of its terms (see the closing note)
-WORD_CACHE_SIZE = 20_000  # embeddings of words the lexicon lacks, kept between calls
 CONCEPT_MIN = 0.20  # concept scores below this are not reported
 CONCEPT_MIN_PROBABILITY = 0.10  # with the classifier: concepts less likely than this are not reported
 CLOSE_CALL = 0.6  # the second concept or mood is shown as a close call when at least this share of the first
-STOPWORDS = frozenset("""a an the of and or in on at to with by for from into onto over under above below near behind
-beside between through across along around inside outside is are was were be been being this that these those it its
-his her their our your my some any many much very more most few several one two three four five each every no not
-while as like than then so such there here who whom which what where when why how all both but if also just only own
-same too can will would could should may might must do does did has have had up down out off again further once
-style detailed high quality very art image picture scene view shot""".split())
 
 
 class PromptError(ValueError):
     """The prompt cannot be analysed; the message says why."""
-
-
-@dataclasses.dataclass
-class Keyword:
-    term: str  # as it appears in the prompt
-    category: str
-    source: str  # "lexicon", or "similar to <term>" when placed by embedding similarity
-    score: float = 1.0
 
 
 @dataclasses.dataclass
@@ -94,42 +78,27 @@ def clean(prompt: str) -> tuple[str, list[str]]:
     return text, notes
 
 
-def _stem(word: str) -> str:
-    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
-
-
 class PromptAnalyzer:
     def __init__(self, lexicon: dict, embed: Embed, sentiment: Sentiment, classifier: Any = None) -> None:
         self.lexicon = lexicon
         self.embed = embed
         self.sentiment = sentiment
         self.classifier = classifier  # a PromptClassifier: concept, mood and sentiment as people label them
-        self.terms: list[tuple[str, str]] = [(term.lower(), cat) for cat in CATEGORIES
-                                             for term in lexicon["categories"][cat]]
-        ordered = sorted({t for t, _ in self.terms}, key=len, reverse=True)
-        self._term_pattern = re.compile(r"(?<![\w-])(" + "|".join(re.escape(t) for t in ordered) + r")s?(?![\w-])")
-        self._term_categories: dict[str, list[str]] = {}
-        for term, cat in self.terms:
-            self._term_categories.setdefault(term, []).append(cat)
+        self.keyword_finder = KeywordFinder(lexicon, embed)
         self.concepts = lexicon["concepts"]
         self.moods = lexicon["moods"]
-        term_texts = [t for t, _ in self.terms]
-        anchors = [c["anchor"] for c in self.concepts.values()] + [m["anchor"] for m in self.moods.values()]
-        vectors = self.embed(term_texts + anchors)
-        self._term_vectors = vectors[: len(term_texts)]
-        self._concept_vectors = vectors[len(term_texts): len(term_texts) + len(self.concepts)]
-        self._mood_vectors = vectors[len(term_texts) + len(self.concepts):]
-        self._word_cache: dict[str, np.ndarray] = {}  # insertion order: the oldest word first
+        vectors = self.embed([c["anchor"] for c in self.concepts.values()] + [m["anchor"] for m in self.moods.values()])
+        self._concept_vectors, self._mood_vectors = vectors[: len(self.concepts)], vectors[len(self.concepts):]
 
     # analysis ----------------------------------------------------------------------------------
     def analyze(self, prompt: str) -> Analysis:
         text, notes = clean(prompt)
         lower = text.lower()
-        keywords, covered = self._lexicon_keywords(lower)
-        self._similar_keywords(lower, covered, keywords)
+        keywords = self.keyword_finder.find(lower)
         evidence = self.evidence(text)
         if self.classifier is not None:
-            ranked = {head: self.classifier.ranked(head, evidence[head]) for head in ("concept", "mood", "sentiment")}
+            ranked = {head: self.classifier.ranked(head, evidence[head], evidence["vector"])
+                      for head in ("concept", "mood", "sentiment")}
             concepts = [(n, round(p, 3)) for n, p in ranked["concept"] if p >= CONCEPT_MIN_PROBABILITY][:4]
             mood_scores = ranked["mood"]
             label, confidence = ranked["sentiment"][0]
@@ -151,70 +120,34 @@ class PromptAnalyzer:
             notes=notes)
 
     def evidence(self, text: str) -> dict:
-        """What the classifier reads, per head: the prompt's embedding beside the lexicon's scores (in the
-        lexicon's label order) and VADER's polarities; the rule-based rankings come along for the fallback."""
+        """What the classifier reads, per head: the prompt's embedding beside the lexicon's scores and cue-word counts
+        (in the lexicon's label order) and VADER's polarities; the rule-based rankings come along for the fallback."""
         lower = text.lower()
         vector = self.embed([text])[0]
-        words = {_stem(w) for w in re.findall(r"[a-z][a-z'-]+", lower)}
-        concept_rules = self._score(self.concepts, self._concept_vectors, vector, lower, words, weight=0.25)
-        mood_rules = self._score(self.moods, self._mood_vectors, vector, lower, words, weight=0.3)
+        words = {stem(w) for w in re.findall(r"[a-z][a-z'-]+", lower)}
+        concept_hits, mood_hits = self._hits(self.concepts, lower, words), self._hits(self.moods, lower, words)
+        concept_rules = self._score(self.concepts, self._concept_vectors, vector, concept_hits, weight=0.25)
+        mood_rules = self._score(self.moods, self._mood_vectors, vector, mood_hits, weight=0.3)
         polarity = self.sentiment(text)
         vader = [float(polarity[k]) for k in ("compound", "pos", "neu", "neg")]
         in_order = lambda ranked, table: [dict(ranked)[name] for name in table]  # noqa: E731
-        return {"concept": np.concatenate([vector, in_order(concept_rules, self.concepts)]),
-                "mood": np.concatenate([vector, in_order(mood_rules, self.moods), vader[:1]]),
-                "sentiment": np.concatenate([vector, vader]),
+        return {"concept": np.concatenate([vector, in_order(concept_rules, self.concepts), concept_hits]),
+                "mood": np.concatenate([vector, in_order(mood_rules, self.moods), mood_hits, vader[:1]]),
+                "sentiment": np.concatenate([vector, vader, mood_hits]), "vector": vector,
                 "concept_rules": concept_rules, "mood_rules": mood_rules, "compound": round(vader[0], 3)}
 
-    def _lexicon_keywords(self, lower: str) -> tuple[dict[str, list[Keyword]], list[tuple[int, int]]]:
-        """Longest lexicon terms first; a shorter term inside a longer match ('golden' in 'golden hour') is dropped."""
-        keywords: dict[str, list[Keyword]] = {c: [] for c in CATEGORIES}
-        covered: list[tuple[int, int]] = []
-        for match in self._term_pattern.finditer(lower):
-            term = match.group(1)
-            covered.append(match.span())
-            for cat in self._term_categories[term]:
-                if term not in [k.term for k in keywords[cat]]:
-                    keywords[cat].append(Keyword(term=term, category=cat, source="lexicon"))
-        return keywords, covered
-
-    def _similar_keywords(self, lower: str, covered: list[tuple[int, int]], keywords: dict[str, list[Keyword]]) -> None:
-        """Place words the lexicon lacks by their nearest lexicon term, when it is near enough."""
-        concept_words = {w for c in self.concepts.values() for w in c["keywords"]}
-        candidates = []
-        for match in re.finditer(r"[a-z][a-z'-]{3,}", lower):
-            word = match.group(0)
-            if any(s <= match.start() < e for s, e in covered) or word in STOPWORDS or _stem(word) in STOPWORDS:
-                continue
-            if word in concept_words or _stem(word) in concept_words:
-                continue  # subject matter, not a descriptor
-            candidates.append(word)
-        candidates = list(dict.fromkeys(candidates))[:24]
-        vectors = {w: self._word_cache[w] for w in candidates if w in self._word_cache}
-        missing = [w for w in candidates if w not in vectors]
-        if missing:
-            vectors.update(zip(missing, self.embed(missing)))
-            for word in missing:  # bounded: the oldest words leave first, never the ones this call needs
-                self._word_cache[word] = vectors[word]
-            while len(self._word_cache) > WORD_CACHE_SIZE:
-                del self._word_cache[next(iter(self._word_cache))]
-        for word in candidates:
-            sims = self._term_vectors @ vectors[word]
-            best = int(np.argmax(sims))
-            if sims[best] >= WORD_SIMILARITY:
-                term, cat = self.terms[best]
-                keywords[cat].append(Keyword(term=word, category=cat, source=f"similar to {term}",
-                                             score=round(float(sims[best]), 3)))
+    @staticmethod
+    def _hits(table: dict, lower: str, words: set[str]) -> np.ndarray:
+        """Per label, how many of its cue words the prompt names (three or more count as three)."""
+        return np.array([min(sum(1 for k in entry["keywords"] if (" " in k and k in lower) or stem(k) in words), 3)
+                         for entry in table.values()], dtype=np.float32)
 
     @staticmethod
-    def _score(table: dict, vectors: np.ndarray, prompt_vector: np.ndarray, lower: str, words: set[str],
+    def _score(table: dict, vectors: np.ndarray, prompt_vector: np.ndarray, hits: np.ndarray,
                weight: float) -> list[tuple[str, float]]:
-        """Similarity to each anchor sentence, plus a bonus per keyword named in the prompt (up to two)."""
+        """Similarity to each anchor sentence, plus a bonus per cue word named in the prompt (up to two)."""
         sims = vectors @ prompt_vector
-        scored = []
-        for (name, entry), sim in zip(table.items(), sims):
-            hits = sum(1 for k in entry["keywords"] if (" " in k and k in lower) or _stem(k) in words)
-            scored.append((name, float(sim) + weight * min(hits, 2)))
+        scored = [(name, float(sim) + weight * min(float(n), 2)) for name, sim, n in zip(table, sims, hits)]
         return sorted(scored, key=lambda x: -x[1])
 
     def _sentiment(self, text: str) -> dict:
@@ -234,10 +167,13 @@ class PromptAnalyzer:
     def _palette(self, keywords: dict[str, list[Keyword]], mood: str, concepts: list[tuple[str, float]]) -> list[dict]:
         colours = self.lexicon["colours"]
         palette: list[dict] = []
+        objects = self.lexicon.get("colour_objects", {})
         for k in keywords["colour"]:
-            for name in k.term.split():
+            named = [(objects[k.term], f"the colour of {k.term}")] if k.term in objects else [
+                (name, "named in the prompt") for name in k.term.split()]
+            for name, why in named:
                 if name in colours and colours[name] not in [p["hex"] for p in palette]:
-                    palette.append({"hex": colours[name], "name": name, "why": "named in the prompt"})
+                    palette.append({"hex": colours[name], "name": name, "why": why})
         for hex_code in self.moods[mood]["palette"]:
             if len(palette) >= 6:
                 break

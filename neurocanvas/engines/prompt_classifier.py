@@ -1,10 +1,12 @@
 """Concept, mood and sentiment as people label them: logistic regression on the prompt's MiniLM embedding plus
-the lexicon's own evidence, trained on the labelled set's train split (tests/data/prompts_labelled.jsonl) and
-shipped as presets/prompt_classifier.npz (about 50 KB).
+the lexicon's own evidence, blended with the labels of the most similar labelled prompts, trained on the labelled
+set's train split (tests/data/prompts_labelled.jsonl) and shipped as presets/prompt_classifier.npz (about 0.5 MB:
+the train prompts' embeddings in float16 are most of it).
 
 Pure numpy. A prompt may have several acceptable labels, so training maximises the probability of the
-acceptable set (not of one of its members), and a temperature fitted on held-out folds makes the scores
-calibrated: a mood given 0.6 is acceptable about six times in ten.
+acceptable set (not of one of its members). The neighbours' share and a temperature are fitted on held-out
+folds, which makes the scores calibrated: a mood given 0.6 is acceptable about six times in ten. The neighbours
+catch what a linear model on one sentence vector cannot ("skeletons having a tea party" is playful).
 """
 from __future__ import annotations
 
@@ -18,6 +20,9 @@ L2_CHOICES = (1e-4, 1e-3, 1e-2)  # picked per head by 5-fold cross-validation on
 STEPS = 400
 LEARNING_RATE = 0.5
 TEMPERATURES = np.linspace(0.3, 4.0, 38)
+NEIGHBOUR_SHARES = (0.0, 0.25, 0.5, 0.75)  # the neighbours' part of the answer, picked per head on held-out folds
+NEIGHBOURS = 15
+NEIGHBOUR_SHARPNESS = 0.05  # similarity temperature: a neighbour 0.05 closer counts e times more
 
 
 @dataclasses.dataclass
@@ -26,30 +31,41 @@ class Head:
     weights: np.ndarray  # (features, labels)
     bias: np.ndarray  # (labels,)
     temperature: float = 1.0
+    neighbour_share: float = 0.0
+    example_labels: np.ndarray | None = None  # (examples, labels): each labelled prompt's acceptable set
 
     def logits(self, features: np.ndarray) -> np.ndarray:
         return features @ self.weights + self.bias
 
-    def probabilities(self, features: np.ndarray) -> np.ndarray:
-        return softmax(self.logits(features) / self.temperature)
+    def probabilities(self, features: np.ndarray, vectors: np.ndarray | None = None,
+                      examples: np.ndarray | None = None) -> np.ndarray:
+        p = softmax(self.logits(features))
+        if self.neighbour_share and vectors is not None and examples is not None:
+            p = (1 - self.neighbour_share) * p + self.neighbour_share * neighbours(vectors, examples, self.example_labels)
+        return sharpen(p, self.temperature)
 
 
 class PromptClassifier:
-    def __init__(self, heads: dict[str, Head]) -> None:
+    def __init__(self, heads: dict[str, Head], examples: np.ndarray | None = None) -> None:
         self.heads = heads
+        self.examples = examples  # (examples, dims): the labelled prompts' embeddings
 
-    def ranked(self, head: str, features: np.ndarray) -> list[tuple[str, float]]:
+    def ranked(self, head: str, features: np.ndarray, vector: np.ndarray | None = None) -> list[tuple[str, float]]:
         """Labels with their calibrated probabilities, most likely first."""
         h = self.heads[head]
-        probabilities = h.probabilities(features[None].astype(np.float32))[0]
+        vectors = None if vector is None else vector[None].astype(np.float32)
+        probabilities = h.probabilities(features[None].astype(np.float32), vectors, self.examples)[0]
         order = np.argsort(-probabilities)
         return [(h.labels[i], float(probabilities[i])) for i in order]
 
     def save(self, path: Path) -> None:
-        arrays = {}
+        arrays = {} if self.examples is None else {"examples": self.examples.astype(np.float16)}
         for name, h in self.heads.items():
             arrays.update({f"{name}_weights": h.weights.astype(np.float32), f"{name}_bias": h.bias.astype(np.float32),
-                           f"{name}_labels": np.array(h.labels), f"{name}_temperature": np.array(h.temperature)})
+                           f"{name}_labels": np.array(h.labels), f"{name}_temperature": np.array(h.temperature),
+                           f"{name}_neighbour_share": np.array(h.neighbour_share)})
+            if h.example_labels is not None:
+                arrays[f"{name}_example_labels"] = h.example_labels.astype(np.uint8)
         tmp = Path(path).with_suffix(".tmp.npz")
         np.savez_compressed(tmp, **arrays)
         tmp.replace(path)
@@ -57,9 +73,27 @@ class PromptClassifier:
     @classmethod
     def load(cls, path: Path) -> "PromptClassifier":
         with np.load(path, allow_pickle=False) as data:
-            return cls({name: Head(labels=[str(s) for s in data[f"{name}_labels"]], weights=data[f"{name}_weights"],
-                                   bias=data[f"{name}_bias"], temperature=float(data[f"{name}_temperature"]))
-                        for name in HEADS})
+            optional = lambda key: data[key] if key in data else None  # noqa: E731
+            heads = {name: Head(labels=[str(s) for s in data[f"{name}_labels"]], weights=data[f"{name}_weights"],
+                                bias=data[f"{name}_bias"], temperature=float(data[f"{name}_temperature"]),
+                                neighbour_share=float(optional(f"{name}_neighbour_share") or 0.0),
+                                example_labels=optional(f"{name}_example_labels"))
+                     for name in HEADS}
+            examples = optional("examples")
+            return cls(heads, None if examples is None else examples.astype(np.float32))
+
+
+def neighbours(vectors: np.ndarray, examples: np.ndarray, example_labels: np.ndarray) -> np.ndarray:
+    """Label probabilities from the most similar labelled prompts, each sharing its vote among its acceptable
+    labels and weighted by its similarity."""
+    similarity = vectors @ examples.T
+    k = min(NEIGHBOURS, examples.shape[0])
+    nearest = np.argpartition(-similarity, k - 1, axis=1)[:, :k]
+    weight = np.exp((np.take_along_axis(similarity, nearest, axis=1) - 1) / NEIGHBOUR_SHARPNESS)
+    votes = example_labels[nearest].astype(np.float64)
+    votes /= np.maximum(votes.sum(axis=-1, keepdims=True), 1)
+    p = (weight[:, :, None] * votes).sum(axis=1)
+    return p / np.maximum(p.sum(axis=1, keepdims=True), 1e-12)
 
 
 def softmax(z: np.ndarray) -> np.ndarray:
@@ -68,9 +102,24 @@ def softmax(z: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=-1, keepdims=True)
 
 
+def sharpen(p: np.ndarray, temperature: float) -> np.ndarray:
+    """p ** (1/t), renormalised: the same as dividing the logits by t when p is a softmax."""
+    q = np.exp(np.log(np.maximum(p, 1e-12)) / temperature)
+    return q / q.sum(axis=-1, keepdims=True)
+
+
+def top_answer_brier(p: np.ndarray, acceptable: np.ndarray) -> float:
+    """How far the top answer's probability is from whether it was acceptable: the score users see, calibrated."""
+    top = p.argmax(axis=1)
+    return float(((p[np.arange(len(p)), top] - acceptable[np.arange(len(p)), top]) ** 2).mean())
+
+
 def set_loss(logits: np.ndarray, acceptable: np.ndarray) -> float:
     """Mean negative log-probability of the acceptable set."""
-    p = softmax(logits)
+    return probability_loss(softmax(logits), acceptable)
+
+
+def probability_loss(p: np.ndarray, acceptable: np.ndarray) -> float:
     return float(-np.log(np.maximum((p * acceptable).sum(axis=1), 1e-12)).mean())
 
 
@@ -94,9 +143,11 @@ def set_accuracy(logits: np.ndarray, acceptable: np.ndarray) -> float:
     return float(acceptable[np.arange(len(logits)), logits.argmax(axis=1)].mean())
 
 
-def fit_calibrated(features: np.ndarray, acceptable: np.ndarray, labels: list[str], folds: int = 5) -> Head:
-    """The L2 strength and the temperature come from out-of-fold logits (in-sample ones are overconfident); the
-    head is then fitted on every row."""
+def fit_calibrated(features: np.ndarray, acceptable: np.ndarray, labels: list[str], vectors: np.ndarray | None = None,
+                   folds: int = 5) -> Head:
+    """The L2 strength, the neighbours' share and the temperature come from out-of-fold answers (in-sample ones are
+    overconfident); the head is then fitted on every row. Without `vectors` (the rows' embeddings) there are no
+    neighbours."""
     fold_of = np.arange(len(features)) % folds
     best = None
     for l2 in L2_CHOICES:
@@ -108,6 +159,19 @@ def fit_calibrated(features: np.ndarray, acceptable: np.ndarray, labels: list[st
         if best is None or key > best[0]:
             best = (key, l2, held_out)
     _, l2, held_out = best
+    near = np.zeros_like(held_out)
+    if vectors is not None:
+        for k in range(folds):
+            train = fold_of != k
+            near[~train] = neighbours(vectors[~train], vectors[train], acceptable[train])
+    choices = []  # the share by accuracy (sharpening keeps the order), then the temperature by the top answer's score
+    for share in NEIGHBOUR_SHARES if vectors is not None else (0.0,):
+        p = (1 - share) * softmax(held_out) + share * near
+        choices.append(((set_accuracy(p, acceptable), -probability_loss(p, acceptable)), share, p))
+    _, share, p = max(choices, key=lambda c: c[:2])
+    temperature = float(min(TEMPERATURES, key=lambda t: top_answer_brier(sharpen(p, t), acceptable)))
     head = fit(features, acceptable, labels, l2)
-    head.temperature = float(min(TEMPERATURES, key=lambda t: set_loss(held_out / t, acceptable)))
+    head.temperature, head.neighbour_share = temperature, share
+    if share:
+        head.example_labels = acceptable.astype(np.uint8)
     return head

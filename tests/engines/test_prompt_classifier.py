@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from bench.eval_prompts import load, score, train
-from neurocanvas.engines.prompt_classifier import PromptClassifier, fit, fit_calibrated, set_accuracy, softmax
+from neurocanvas.engines.prompt_classifier import (PromptClassifier, fit, fit_calibrated, neighbours, set_accuracy,
+                                                   softmax)
 from neurocanvas.handlers import prompt_lab
 from neurocanvas.handlers.prompt_lab import CLASSIFIER_FILE, build_analyzer, load_lexicon
 
@@ -37,12 +38,13 @@ def test_the_labelled_set_is_large_varied_and_split():
 
 
 def test_the_classifier_agrees_with_people_more_than_the_rules(rules, classified):
-    """Measured on the test split: rules 74.8 / 63.1 / 80.6 %, the classifier 83.5 / 82.5 / 81.6 %."""
+    """Measured on the test split (`make eval`): the classifier 93.2 / 90.3 / 90.3 %, the rules alone 84.5 / 69.9 /
+    80.6 %. The thresholds sit a few prompts under (training is deterministic; they absorb lexicon edits)."""
     test = load("test")
     before, after = score(rules, test), score(classified, test)
-    assert after["concept"]["accuracy"] >= 0.80 and after["concept"]["accuracy"] > before["concept"]["accuracy"]
-    assert after["mood"]["accuracy"] >= 0.78 and after["mood"]["accuracy"] > before["mood"]["accuracy"] + 0.1
-    assert after["sentiment"]["accuracy"] >= 0.78
+    assert after["concept"]["accuracy"] >= 0.90 and after["concept"]["accuracy"] > before["concept"]["accuracy"]
+    assert after["mood"]["accuracy"] >= 0.87 and after["mood"]["accuracy"] > before["mood"]["accuracy"] + 0.1
+    assert after["sentiment"]["accuracy"] >= 0.87 and after["sentiment"]["accuracy"] > before["sentiment"]["accuracy"]
     for head in ("concept", "mood", "sentiment"):  # calibrated: scores near the share of acceptable answers
         assert after[head]["calibration_error"] < 0.16 and after[head]["calibration_error"] < before[head][
             "calibration_error"]
@@ -55,12 +57,15 @@ def test_the_shipped_file_is_what_the_train_split_gives(rules):
         assert rebuilt.heads[head].labels == shipped.heads[head].labels
         assert np.allclose(rebuilt.heads[head].weights, shipped.heads[head].weights, atol=1e-4)
         assert rebuilt.heads[head].temperature == pytest.approx(shipped.heads[head].temperature)
+        assert rebuilt.heads[head].neighbour_share == shipped.heads[head].neighbour_share
+        assert np.array_equal(rebuilt.heads[head].example_labels, shipped.heads[head].example_labels)
+    assert np.allclose(rebuilt.examples, shipped.examples, atol=1e-3)
 
 
 def test_probabilities_and_a_close_call_are_reported(classified):
-    analysis = classified.analyze("a screaming figure on a bridge, expressionist")
+    analysis = classified.analyze("a knight's armour in a museum")
     concepts = dict(analysis.concepts)
-    assert set(concepts) >= {"horror", "portrait"} and sum(p for _, p in analysis.mood_scores) <= 1.0001
+    assert set(concepts) >= {"architecture", "still life"} and sum(p for _, p in analysis.mood_scores) <= 1.0001
     assert any(n.startswith("A close call for the concept") for n in analysis.notes)
     clear = classified.analyze("a coral reef full of colourful fish")
     assert clear.concepts[0][0] == "underwater" and not any("close call" in n for n in clear.notes)
@@ -75,6 +80,26 @@ def test_fitting_maximises_the_acceptable_set():
     head = fit(features, acceptable, ["a", "b", "c"])
     assert set_accuracy(head.logits(features), acceptable) == 1.0
     assert softmax(head.logits(features))[:, 2].max() < 0.1
+
+
+def test_neighbours_vote_with_their_acceptable_labels():
+    """Each neighbour shares one vote among its acceptable labels; the closer it is, the more its vote counts."""
+    examples = np.array([[1.0, 0.0], [0.96, 0.28], [0.0, 1.0]])  # similarity to the query: 1, 0.96, 0
+    labels = np.array([[1, 0, 0], [0, 1, 1], [0, 0, 1]])
+    p = neighbours(np.array([[1.0, 0.0]]), examples, labels)[0]
+    half = 0.5 * np.exp(-0.04 / 0.05)  # the second example's weight, split between b and c; the third's is ~e^-20
+    assert p == pytest.approx(np.array([1, half, half]) / (1 + 2 * half), abs=1e-6)
+
+
+def test_a_head_without_signal_leans_on_its_neighbours():
+    """Features that say nothing, embeddings that say everything: the held-out folds pick the neighbours."""
+    rng = np.random.default_rng(2)
+    classes = rng.integers(0, 3, 150)
+    vectors = np.eye(3)[classes] + rng.normal(scale=0.05, size=(150, 3))
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    head = fit_calibrated(rng.normal(size=(150, 4)), np.eye(3)[classes], ["a", "b", "c"], vectors)
+    assert head.neighbour_share >= 0.5 and head.example_labels.shape == (150, 3)
+    assert head.probabilities(rng.normal(size=(1, 4)), vectors[:1], vectors)[0].argmax() == classes[0]
 
 
 def test_the_temperature_softens_overconfident_noise():

@@ -1,0 +1,29 @@
+"""Keywords beyond each category's own terms: a mood's cue words, colours carried by things, word forms."""
+
+
+def found(analysis) -> dict[str, list[str]]:
+    return {c: [k.term for k in ks] for c, ks in analysis.keywords.items()}
+
+
+def test_a_mood_s_cue_words_are_mood_keywords(analyzer):
+    """The labelled set marks a mood where the scene implies one; the words that imply it are what the user sees."""
+    words = found(analyzer.analyze("violent storm over the sea, crashing waves against the cliffs"))
+    assert {"violent", "storm", "crashing waves"} <= set(words["mood"])
+    assert found(analyzer.analyze("a kitchen table, a lamp, two chairs"))["mood"] == []
+
+
+def test_a_mood_phrase_does_not_hide_another_category_s_word(analyzer):
+    words = found(analyzer.analyze("a candlelit dinner for two on a terrace"))
+    assert "candlelit dinner" in words["mood"] and "candlelit" in words["lighting"]
+
+
+def test_things_that_carry_a_colour_give_it_to_the_palette(analyzer):
+    analysis = analyzer.analyze("a field of poppies swaying in the wind")
+    assert found(analysis)["colour"] == ["poppies"]
+    assert analysis.palette[0] == {"hex": analyzer.lexicon["colours"]["red"], "name": "red",
+                                   "why": "the colour of poppies"}
+
+
+def test_word_forms_count(analyzer):
+    words = found(analyzer.analyze("a rusting gate between two stones"))
+    assert {"rust", "stones"} <= set(words["texture"])  # "stones" is its own term
