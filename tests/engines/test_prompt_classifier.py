@@ -38,7 +38,7 @@ def test_the_labelled_set_is_large_varied_and_split():
 
 
 def test_the_classifier_agrees_with_people_more_than_the_rules(rules, classified):
-    """Measured on the test split (`make eval`): the classifier 93.2 / 90.3 / 90.3 %, the rules alone 84.5 / 69.9 /
+    """Measured on the test split (`make eval`): the classifier 93.2 / 90.3 / 90.3 %, the rules alone 86.4 / 70.9 /
     80.6 %. The thresholds sit a few prompts under (training is deterministic; they absorb lexicon edits)."""
     test = load("test")
     before, after = score(rules, test), score(classified, test)
