@@ -61,6 +61,9 @@ class KeywordFinder:
         self._patterns = {reads_mood: _pattern({t for t, cats in self.categories_of.items()
                                                 if any((c == "mood") == reads_mood for c in cats)})
                           for reads_mood in (False, True)}
+        # "graffiti-covered", "neon-lit", "sepia-toned": the compound's ending says what kind of word it is
+        self._compounds = {cat: re.compile(r"(?<![\w-])([a-z]+-(?:" + "|".join(map(re.escape, endings)) + r"))(?![\w-])")
+                           for cat, endings in lexicon.get("compound_endings", {}).items()}
         self.concept_words = {w for c in lexicon["concepts"].values() for w in c["keywords"]}
         self.terms = list(self.categories_of)
         self._term_vectors = self.embed(self.terms)
@@ -76,6 +79,11 @@ class KeywordFinder:
                 for cat in self.categories_of[term]:
                     if (cat == "mood") == reads_mood and term not in [k.term for k in keywords[cat]]:
                         keywords[cat].append(Keyword(term=term, category=cat, source="lexicon"))
+        for cat, pattern in self._compounds.items():
+            for match in pattern.finditer(lower):
+                if match.group(1) not in [k.term for k in keywords[cat]]:
+                    covered.append(match.span())
+                    keywords[cat].append(Keyword(term=match.group(1), category=cat, source="lexicon"))
         self._similar(lower, covered, keywords)
         return keywords
 

@@ -27,3 +27,9 @@ def test_things_that_carry_a_colour_give_it_to_the_palette(analyzer):
 def test_word_forms_count(analyzer):
     words = found(analyzer.analyze("a rusting gate between two stones"))
     assert {"rust", "stones"} <= set(words["texture"])  # "stones" is its own term
+
+
+def test_a_compound_s_ending_says_what_kind_of_word_it_is(analyzer):
+    words = found(analyzer.analyze("a moss-covered wall, a sun-drenched yard, rose-tinted windows"))
+    assert "moss-covered" in words["texture"] and "sun-drenched" in words["lighting"]
+    assert "rose-tinted" in words["colour"]
