@@ -43,6 +43,8 @@ MAX_ADMITTED = 32  # heavy events Gradio lets in at once; the job service's work
 # Gradio 6 sends every event through its queue, queue=False ones included: light events (prompt analysis,
 # gallery, profile) get their own limit, or they would wait one at a time behind each other.
 LIGHT_CONCURRENCY = 8
+SERVING_WAIT = 30.0  # the warm-up waits this long for the server (an app built but never launched warms up anyway)
+_serving = threading.Event()
 # Events whose handler can refuse an input stay on the queue (no queue=False): Gradio 6.31 shows a queue=False
 # event's gr.Error as a bare "Error" badge without its message. queue=False is kept for loads, timers, Stop and
 # widget-only updates that cannot fail (tests/ui/test_browser_messages.py).
@@ -86,7 +88,7 @@ def build_app(ctx: AppContext, warmup: bool = False) -> gr.Blocks:
     style = StyleTransferHandler(ctx)
     admin = AdminHandler(ctx)
     if warmup:
-        threading.Thread(target=_warm_up, args=(prompt_lab.analyzer,), daemon=True, name="warmup").start()
+        threading.Thread(target=_warm_up, args=(prompt_lab.analyzer, _serving), daemon=True, name="warmup").start()
     with gr.Blocks(title="NeuroCanvas", analytics_enabled=False) as demo:
         gr.Markdown(HEADER)
         jobs_panel.build(demo, JobsHandler(ctx))
@@ -122,10 +124,13 @@ def build_app(ctx: AppContext, warmup: bool = False) -> gr.Blocks:
     return demo
 
 
-def _warm_up(load) -> None:
-    """Load the light models, then freeze what is loaded: a full collection walked the ~1M long-lived objects
-    of torch, transformers and Gradio in 0.4-0.6 s, three times a minute under load, and every request in
-    flight waited (measured with gc.callbacks; after the freeze such a collection took 26 ms)."""
+def _warm_up(load, serving: threading.Event | None = None) -> None:
+    """Load the light models once the page is served (loading them beside Gradio's start made the start 0.9 s
+    slower), then freeze what is loaded: a full collection walked the ~1M long-lived objects of torch,
+    transformers and Gradio in 0.4-0.6 s, three times a minute under load, and every request in flight waited
+    (measured with gc.callbacks; after the freeze such a collection took 26 ms)."""
+    if serving is not None:
+        serving.wait(timeout=SERVING_WAIT)
     try:
         load()
     except Exception:  # the tab reports the same error when it is used
@@ -152,6 +157,7 @@ def launch(demo: gr.Blocks, ctx: AppContext, **overrides) -> gr.Blocks:
                    app_kwargs={"middleware": guard.middleware(s, ctx.files, ctx.shares)})  # before any route
     options.update(overrides)
     demo.launch(**{**options, "prevent_thread_lock": True})
+    _serving.set()
     guard.explicit_cors(demo.server_app, s)
     if not options.get("prevent_thread_lock"):
         demo.block_thread()

@@ -200,3 +200,23 @@ def test_the_warm_up_freezes_what_it_loaded_out_of_the_collectors_way():
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+
+
+def test_the_warm_up_waits_until_the_page_is_served():
+    """Loading MiniLM (torch's imports) beside Gradio's start made the start 0.9 s slower."""
+    import threading
+    import time
+
+    from neurocanvas.ui.app import _warm_up
+
+    serving, loaded = threading.Event(), threading.Event()
+    thread = threading.Thread(target=_warm_up, args=(loaded.set, serving), daemon=True)
+    thread.start()
+    time.sleep(0.3)
+    assert not loaded.is_set()
+    serving.set()
+    thread.join(timeout=10)
+    assert loaded.is_set()
+    import gc
+
+    gc.unfreeze()  # what the warm-up froze
