@@ -97,8 +97,7 @@ class PromptAnalyzer:
         keywords = self.keyword_finder.find(lower)
         evidence = self.evidence(text)
         if self.classifier is not None:
-            ranked = {head: self.classifier.ranked(head, evidence[head], evidence["vector"])
-                      for head in ("concept", "mood", "sentiment")}
+            ranked = self.classifier.ranked(evidence, evidence["vector"])
             concepts = [(n, round(p, 3)) for n, p in ranked["concept"] if p >= CONCEPT_MIN_PROBABILITY][:4]
             mood_scores = ranked["mood"]
             label, confidence = ranked["sentiment"][0]

@@ -1,6 +1,6 @@
 """Concept, mood and sentiment as people label them: logistic regression on the prompt's MiniLM embedding plus
 the lexicon's own evidence, blended with the labels of the most similar labelled prompts, trained on the labelled
-set's train split (tests/data/prompts_labelled.jsonl) and shipped as presets/prompt_classifier.npz (about 0.5 MB:
+set's train split (tests/data/prompts_labelled.jsonl) and shipped as presets/prompt_classifier.npz (about 0.6 MB:
 the train prompts' embeddings in float16 are most of it).
 
 Pure numpy. A prompt may have several acceptable labels, so training maximises the probability of the
@@ -20,10 +20,10 @@ L2_CHOICES = (1e-4, 1e-3, 1e-2)  # picked per head by 5-fold cross-validation on
 STEPS = 400
 LEARNING_RATE = 0.5
 TEMPERATURES = np.linspace(0.3, 4.0, 38)
-NEIGHBOUR_SHARES = (0.0, 0.25, 0.375, 0.5, 0.625, 0.75)  # the neighbours' part of the answer, picked per head on held-out folds
+NEIGHBOUR_SHARES = (0.0, 0.25, 0.375, 0.5, 0.625, 0.75)  # the neighbours' part of the answer, picked per head
+# NEIGHBOURS and NEIGHBOUR_SHARPNESS were picked by 5-fold cross-validation on the train split, the same for all heads
 NEIGHBOURS = 15
-NEIGHBOUR_SHARPNESS = 0.1  # similarity temperature: a neighbour 0.1 closer counts e times more (picked with NEIGHBOURS by
-# 5-fold cross-validation on the train split, the same for the three heads)
+NEIGHBOUR_SHARPNESS = 0.1  # similarity temperature: a neighbour 0.1 closer counts e times more
 
 
 @dataclasses.dataclass
@@ -38,11 +38,11 @@ class Head:
     def logits(self, features: np.ndarray) -> np.ndarray:
         return features @ self.weights + self.bias
 
-    def probabilities(self, features: np.ndarray, vectors: np.ndarray | None = None,
-                      examples: np.ndarray | None = None) -> np.ndarray:
+    def probabilities(self, features: np.ndarray, near: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+        """`near`: each row's nearest labelled prompts and their weights (`nearest`), shared by the three heads."""
         p = softmax(self.logits(features))
-        if self.neighbour_share and vectors is not None and examples is not None:
-            p = (1 - self.neighbour_share) * p + self.neighbour_share * neighbours(vectors, examples, self.example_labels)
+        if self.neighbour_share and near is not None:
+            p = (1 - self.neighbour_share) * p + self.neighbour_share * vote(*near, self.example_labels)
         return sharpen(p, self.temperature)
 
 
@@ -51,13 +51,15 @@ class PromptClassifier:
         self.heads = heads
         self.examples = examples  # (examples, dims): the labelled prompts' embeddings
 
-    def ranked(self, head: str, features: np.ndarray, vector: np.ndarray | None = None) -> list[tuple[str, float]]:
-        """Labels with their calibrated probabilities, most likely first."""
-        h = self.heads[head]
-        vectors = None if vector is None else vector[None].astype(np.float32)
-        probabilities = h.probabilities(features[None].astype(np.float32), vectors, self.examples)[0]
-        order = np.argsort(-probabilities)
-        return [(h.labels[i], float(probabilities[i])) for i in order]
+    def ranked(self, evidence: dict[str, np.ndarray], vector: np.ndarray) -> dict[str, list[tuple[str, float]]]:
+        """Per head, the labels with their calibrated probabilities, most likely first; `evidence` holds each head's
+        features, `vector` the prompt's embedding (its neighbours are looked up once for the three heads)."""
+        near = None if self.examples is None else nearest(vector[None].astype(np.float32), self.examples)
+        ranked = {}
+        for head, h in self.heads.items():
+            probabilities = h.probabilities(evidence[head][None].astype(np.float32), near)[0]
+            ranked[head] = [(h.labels[i], float(probabilities[i])) for i in np.argsort(-probabilities)]
+        return ranked
 
     def save(self, path: Path) -> None:
         arrays = {} if self.examples is None else {"examples": self.examples.astype(np.float16)}
@@ -87,11 +89,19 @@ class PromptClassifier:
 def neighbours(vectors: np.ndarray, examples: np.ndarray, example_labels: np.ndarray) -> np.ndarray:
     """Label probabilities from the most similar labelled prompts, each sharing its vote among its acceptable
     labels and weighted by its similarity."""
+    return vote(*nearest(vectors, examples), example_labels)
+
+
+def nearest(vectors: np.ndarray, examples: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each vector's NEIGHBOURS most similar examples (indices) and their weights."""
     similarity = vectors @ examples.T
     k = min(NEIGHBOURS, examples.shape[0])
-    nearest = np.argpartition(-similarity, k - 1, axis=1)[:, :k]
-    weight = np.exp((np.take_along_axis(similarity, nearest, axis=1) - 1) / NEIGHBOUR_SHARPNESS)
-    votes = example_labels[nearest].astype(np.float64)
+    index = np.argpartition(-similarity, k - 1, axis=1)[:, :k]
+    return index, np.exp((np.take_along_axis(similarity, index, axis=1) - 1) / NEIGHBOUR_SHARPNESS)
+
+
+def vote(index: np.ndarray, weight: np.ndarray, example_labels: np.ndarray) -> np.ndarray:
+    votes = example_labels[index].astype(np.float64)
     votes /= np.maximum(votes.sum(axis=-1, keepdims=True), 1)
     p = (weight[:, :, None] * votes).sum(axis=1)
     return p / np.maximum(p.sum(axis=1, keepdims=True), 1e-12)

@@ -7,7 +7,7 @@ import pytest
 
 from bench.eval_prompts import load, score, train
 from neurocanvas.engines.prompt_classifier import (NEIGHBOUR_SHARPNESS, PromptClassifier, fit, fit_calibrated,
-                                                   neighbours, set_accuracy, softmax)
+                                                   nearest, neighbours, set_accuracy, softmax)
 from neurocanvas.handlers import prompt_lab
 from neurocanvas.handlers.prompt_lab import CLASSIFIER_FILE, build_analyzer, load_lexicon
 
@@ -100,7 +100,7 @@ def test_a_head_without_signal_leans_on_its_neighbours():
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     head = fit_calibrated(rng.normal(size=(150, 4)), np.eye(3)[classes], ["a", "b", "c"], vectors)
     assert head.neighbour_share >= 0.5 and head.example_labels.shape == (150, 3)
-    assert head.probabilities(rng.normal(size=(1, 4)), vectors[:1], vectors)[0].argmax() == classes[0]
+    assert head.probabilities(rng.normal(size=(1, 4)), nearest(vectors[:1], vectors))[0].argmax() == classes[0]
 
 
 def test_the_temperature_softens_overconfident_noise():
