@@ -64,6 +64,10 @@ class KeywordFinder:
         # "graffiti-covered", "neon-lit", "sepia-toned": the compound's ending says what kind of word it is
         self._compounds = {cat: re.compile(r"(?<![\w-])([a-z]+-(?:" + "|".join(map(re.escape, endings)) + r"))(?![\w-])")
                            for cat, endings in lexicon.get("compound_endings", {}).items()}
+        # "a dancer made of smoke": what a thing is made of is its texture, whatever the word
+        lead_ins = lexicon.get("material_lead_ins", [])
+        self._materials = re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, lead_ins)) + r") ([a-z][a-z-]{2,})") \
+            if lead_ins else None
         self.concept_words = {w for c in lexicon["concepts"].values() for w in c["keywords"]}
         self.terms = list(self.categories_of)
         self._term_vectors = self.embed(self.terms)
@@ -84,6 +88,11 @@ class KeywordFinder:
                 if match.group(1) not in [k.term for k in keywords[cat]]:
                     covered.append(match.span())
                     keywords[cat].append(Keyword(term=match.group(1), category=cat, source="lexicon"))
+        for match in self._materials.finditer(lower) if self._materials else ():
+            word = match.group(1)
+            if word not in STOPWORDS and word not in [k.term for k in keywords["texture"]]:
+                covered.append(match.span(1))
+                keywords["texture"].append(Keyword(term=word, category="texture", source="lexicon"))
         self._similar(lower, covered, keywords)
         return keywords
 

@@ -33,3 +33,21 @@ def test_a_compound_s_ending_says_what_kind_of_word_it_is(analyzer):
     words = found(analyzer.analyze("a moss-covered wall, a sun-drenched yard, rose-tinted windows"))
     assert "moss-covered" in words["texture"] and "sun-drenched" in words["lighting"]
     assert "rose-tinted" in words["colour"]
+
+
+def test_what_a_thing_is_made_of_is_its_texture(analyzer):
+    """Any material after "made of" counts, listed in the lexicon or not: "starlight" is in no texture list."""
+    words = found(analyzer.analyze("a dancer made of starlight, a city carved from obsidian"))
+    assert {"starlight", "obsidian"} <= set(words["texture"])
+    assert found(analyzer.analyze("a dancer in starlight"))["texture"] == []
+
+
+def test_a_colour_after_a_hyphen_is_still_a_colour(analyzer):
+    words = found(analyzer.analyze("a sky-blue door, jet-black hair, a sea-green vase"))
+    assert {"sky-blue", "jet-black", "sea-green"} <= set(words["colour"])
+
+
+def test_english_words_that_are_foreign_material_names_are_not_keywords(analyzer):
+    """"or" is French for gold and "arena" Spanish for sand: in an English prompt they are neither."""
+    words = found(analyzer.analyze("a red or blue dragon in an arena"))
+    assert "or" not in words["texture"] and "arena" not in words["texture"]
