@@ -30,7 +30,7 @@ style detailed high quality very art image picture scene view shot""".split())
 class Keyword:
     term: str  # as it appears in the prompt
     category: str
-    source: str  # "lexicon", or "similar to <term>" when placed by embedding similarity
+    source: str  # "lexicon", "similar to <term>" when placed by embedding similarity, or "after 'made of'"
     score: float = 1.0
 
 
@@ -66,7 +66,7 @@ class KeywordFinder:
                            for cat, endings in lexicon.get("compound_endings", {}).items()}
         # "a dancer made of smoke": what a thing is made of is its texture, whatever the word
         lead_ins = lexicon.get("material_lead_ins", [])
-        self._materials = re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, lead_ins)) + r") ([a-z][a-z-]{2,})") \
+        self._materials = re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, lead_ins)) + r") ([a-z][a-z-]{2,})") \
             if lead_ins else None
         self.concept_words = {w for c in lexicon["concepts"].values() for w in c["keywords"]}
         self.terms = list(self.categories_of)
@@ -89,10 +89,10 @@ class KeywordFinder:
                     covered.append(match.span())
                     keywords[cat].append(Keyword(term=match.group(1), category=cat, source="lexicon"))
         for match in self._materials.finditer(lower) if self._materials else ():
-            word = match.group(1)
+            lead_in, word = match.groups()
             if word not in STOPWORDS and word not in [k.term for k in keywords["texture"]]:
-                covered.append(match.span(1))
-                keywords["texture"].append(Keyword(term=word, category="texture", source="lexicon"))
+                covered.append(match.span(2))
+                keywords["texture"].append(Keyword(term=word, category="texture", source=f"after '{lead_in}'"))
         self._similar(lower, covered, keywords)
         return keywords
 

@@ -40,6 +40,8 @@ def test_what_a_thing_is_made_of_is_its_texture(analyzer):
     words = found(analyzer.analyze("a dancer made of starlight, a city carved from obsidian"))
     assert {"starlight", "obsidian"} <= set(words["texture"])
     assert found(analyzer.analyze("a dancer in starlight"))["texture"] == []
+    sources = {k.term: k.source for k in analyzer.analyze("a dancer carved from starlight").keywords["texture"]}
+    assert sources["starlight"] == "after 'carved from'"
 
 
 def test_a_colour_after_a_hyphen_is_still_a_colour(analyzer):

@@ -1,6 +1,8 @@
 """Prompt lab through the client API: analyse, enhance, history, favourites, bad input."""
 import pytest
 
+from neurocanvas.handlers.prompt_lab import PromptLabHandler
+
 
 def test_analyze_returns_every_field_and_saves_history(app):
     demo, client = app
@@ -20,6 +22,15 @@ def test_the_analysis_gives_calibrated_scores_and_names_a_close_call(app):
     moods = [p for _, p in a["mood_scores"]]  # probabilities of the top four of ten moods: never over 100 %
     assert moods == sorted(moods, reverse=True) and sum(moods) <= 1 + 1e-6 and a["mood"] == a["mood_scores"][0][0]
     assert "A close call for the concept: still life (42%) or fantasy (29%)." in a["notes"]
+
+
+def test_the_client_and_the_tab_see_what_a_thing_is_made_of_as_texture(app):
+    demo, client = app
+    a = client.predict("a queen made of starlight and a crown carved from licorice", api_name="/analyze_prompt")
+    sources = {k["term"]: k["source"] for k in a["keywords"]["texture"]}
+    assert sources["starlight"] == "after 'made of'" and sources["licorice"] == "after 'carved from'"
+    marked = dict(PromptLabHandler.render(a)[1])  # what the tab's highlighted prompt shows
+    assert marked["licorice"] == "texture"
 
 
 def test_analysing_a_prompt_again_updates_its_history_row(app):
