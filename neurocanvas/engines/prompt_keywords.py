@@ -38,6 +38,14 @@ def stem(word: str) -> str:
     return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
 
 
+def _add(keywords: dict[str, list[Keyword]], term: str, category: str, source: str) -> bool:
+    """A term is listed once per category, by the first rule that finds it; False when it was there already."""
+    if term in [k.term for k in keywords[category]]:
+        return False
+    keywords[category].append(Keyword(term=term, category=category, source=source))
+    return True
+
+
 def _pattern(terms: set[str]) -> re.Pattern:
     """The longest term wins where several match; plurals and -ed, -ing, -y forms count ("rusting", "sandy")."""
     ordered = sorted(terms, key=len, reverse=True)
@@ -78,21 +86,18 @@ class KeywordFinder:
         covered: list[tuple[int, int]] = []
         for reads_mood, pattern in self._patterns.items():
             for match in pattern.finditer(lower):
-                term = match.group(1)
                 covered.append(match.span())
-                for cat in self.categories_of[term]:
-                    if (cat == "mood") == reads_mood and term not in [k.term for k in keywords[cat]]:
-                        keywords[cat].append(Keyword(term=term, category=cat, source="lexicon"))
+                for cat in self.categories_of[match.group(1)]:
+                    if (cat == "mood") == reads_mood:
+                        _add(keywords, match.group(1), cat, "lexicon")
         for cat, pattern in self._compounds.items():
             for match in pattern.finditer(lower):
-                if match.group(1) not in [k.term for k in keywords[cat]]:
+                if _add(keywords, match.group(1), cat, "lexicon"):
                     covered.append(match.span())
-                    keywords[cat].append(Keyword(term=match.group(1), category=cat, source="lexicon"))
         for match in self._materials.finditer(lower) if self._materials else ():
             lead_in, word = match.groups()
-            if word not in STOPWORDS and word not in [k.term for k in keywords["texture"]]:
+            if word not in STOPWORDS and _add(keywords, word, "texture", f"after '{lead_in}'"):
                 covered.append(match.span(2))
-                keywords["texture"].append(Keyword(term=word, category="texture", source=f"after '{lead_in}'"))
         self._similar(lower, covered, keywords)
         return keywords
 
