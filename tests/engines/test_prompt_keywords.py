@@ -53,3 +53,12 @@ def test_english_words_that_are_foreign_material_names_are_not_keywords(analyzer
     """"or" is French for gold and "arena" Spanish for sand: in an English prompt they are neither."""
     words = found(analyzer.analyze("a red or blue dragon in an arena"))
     assert "or" not in words["texture"] and "arena" not in words["texture"]
+
+
+def test_colour_names_beyond_the_basic_ones_are_colours(analyzer):
+    """Painters' and fashion names, "-ish" colours and colour film stocks all say what colours a picture has."""
+    words = found(analyzer.analyze("a mauve dress, a reddish sky, a fox with a russet coat, kodachrome photo"))
+    assert {"mauve", "reddish", "russet", "kodachrome"} <= set(words["colour"])
+    analysis = analyzer.analyze("a peacock on a garden wall")
+    assert found(analysis)["colour"] == ["peacock"]
+    assert analysis.palette[0]["why"] == "the colour of peacock"
