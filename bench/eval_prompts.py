@@ -28,13 +28,21 @@ def load(split: str | None = None) -> list[dict]:
 
 def train(analyzer, rows: list[dict]):
     """Fit each head on the rows' evidence and acceptable labels (the analyser must be built without a classifier)."""
+    return fit_heads([analyzer.evidence(row["prompt"]) for row in rows], rows, labels_of(analyzer))
+
+
+def labels_of(analyzer) -> dict[str, list[str]]:
+    from neurocanvas.engines.prompt_analysis import SENTIMENTS
+
+    return {"concept": list(analyzer.concepts), "mood": list(analyzer.moods), "sentiment": list(SENTIMENTS)}
+
+
+def fit_heads(evidence: list[dict], rows: list[dict], labels: dict[str, list[str]]):
+    """The classifier for these rows' evidence (`PromptAnalyzer.evidence`): one calibrated head per label set."""
     import numpy as np
 
-    from neurocanvas.engines.prompt_analysis import SENTIMENTS
     from neurocanvas.engines.prompt_classifier import PromptClassifier, fit_calibrated
 
-    labels = {"concept": list(analyzer.concepts), "mood": list(analyzer.moods), "sentiment": list(SENTIMENTS)}
-    evidence = [analyzer.evidence(row["prompt"]) for row in rows]
     vectors = np.stack([e["vector"] for e in evidence]).astype(np.float16).astype(np.float32)  # as shipped
     heads = {}
     for head, names in labels.items():
