@@ -85,6 +85,7 @@ def onnx_encoder(model, folder: Path) -> Callable[[str], np.ndarray]:
                       dynamo=False)
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = torch.get_num_threads()
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")  # as the studio's own sessions
     session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
     def encode(prompt: str) -> np.ndarray:
