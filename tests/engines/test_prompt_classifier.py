@@ -125,15 +125,13 @@ def test_another_encoder_is_measured_the_way_minilm_is(rules, registry, tmp_path
     what MiniLM scores, and the ONNX Runtime export it times gives torch's vectors."""
     from bench.eval_encoder import compare, onnx_encoder, with_vectors
 
-    minilm = registry.get("minilm")
-    encode = lambda texts: minilm.encode(list(texts), convert_to_numpy=True, normalize_embeddings=True,  # noqa: E731
-                                         show_progress_bar=False)
+    encode = lambda texts: np.stack([rules.embed([t])[0] for t in texts])  # noqa: E731  (one by one, as evidence)
     results = compare(rules, encode)
     assert results["other"] == results["minilm"] and results["minilm"]["concept"] >= 0.9
     evidence = [rules.evidence("a misty pine forest at dawn")]
     swapped = with_vectors(evidence, np.ones((1, 384)))[0]
     for head in ("concept", "mood", "sentiment"):
         assert np.all(swapped[head][:384] == 1) and np.array_equal(swapped[head][384:], evidence[0][head][384:])
-    fast = onnx_encoder(minilm, tmp_path)
+    fast = onnx_encoder(registry.get("minilm"), tmp_path)
     for prompt in ("a misty pine forest at dawn", "neon-lit rainy street in a cyberpunk megacity, 4k"):
         assert float(fast(prompt) @ encode([prompt])[0]) > 0.9999
