@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     import neurocanvas  # noqa: F401  (thread defaults before torch)
     from sentence_transformers import SentenceTransformer
 
-    from neurocanvas.handlers.prompt_lab import build_analyzer, load_lexicon
+    from neurocanvas.handlers.prompt_lab import build_analyzer, load_lexicon, sentence_embedder
     from neurocanvas.registry import Registry, load_catalog
 
     parser = argparse.ArgumentParser(prog="bench.eval_encoder")
@@ -110,8 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     registry = Registry(load_catalog(), ROOT / "models", threads=2)
     analyzer = build_analyzer(registry, load_lexicon(), classifier=False)
     model = SentenceTransformer(str(args.folder), device="cpu", local_files_only=True)
-    encode = lambda texts: model.encode(list(texts), convert_to_numpy=True, normalize_embeddings=True,  # noqa: E731
-                                        batch_size=64, show_progress_bar=False)
+    encode = sentence_embedder(model)
     results = compare(analyzer, encode)
     print(f"test split, {len(load('test'))} prompts: top answer acceptable")
     print(f"{'':<10}" + "".join(f"{h:>11}" for h in HEADS))
@@ -119,7 +118,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{label:<10}" + "".join(f"{results[name][h]:>11.1%}" for h in HEADS))
     prompts = [r["prompt"] for r in load("test")]
     for name, model_ in (("MiniLM", registry.get("minilm")), (args.folder.name, model)):
-        torch_one = lambda p, m=model_: m.encode([p], normalize_embeddings=True, show_progress_bar=False)  # noqa: E731
+        embed = sentence_embedder(model_)
+        torch_one = lambda p, embed=embed: embed([p])  # noqa: E731
         print(f"one prompt, {name}: torch median %.1f ms, p95 %.1f ms" % timing(torch_one, prompts))
         if args.onnx:
             with tempfile.TemporaryDirectory() as folder:

@@ -6,8 +6,10 @@ import json
 import logging
 import threading
 from pathlib import Path
+from typing import Any, Callable, Sequence
 
 import gradio as gr
+import numpy as np
 
 from neurocanvas.context import AppContext
 from neurocanvas.engines.prompt_analysis import CATEGORIES, PromptAnalyzer
@@ -24,13 +26,8 @@ HISTORY_COLUMNS = ["id", "★", "when", "prompt"]
 def build_analyzer(registry: Registry, lexicon: dict, classifier: bool = True) -> PromptAnalyzer:
     """The analyser on the packaged MiniLM embeddings and VADER lexicon, with the shipped classifier where its file
     is readable (else the lexicon's rules decide): works with no download."""
-    sentence_model = registry.get("minilm")
+    embed = sentence_embedder(registry.get("minilm"))
     vader = registry.get("vader")
-
-    def embed(texts):
-        return sentence_model.encode(list(texts), convert_to_numpy=True, normalize_embeddings=True,
-                                     batch_size=64, show_progress_bar=False)
-
     trained = None
     if classifier:
         try:
@@ -38,6 +35,15 @@ def build_analyzer(registry: Registry, lexicon: dict, classifier: bool = True) -
         except (OSError, KeyError, ValueError) as exc:
             log.warning("prompt classifier %s unreadable (%s): the lexicon's rules decide", CLASSIFIER_FILE, exc)
     return PromptAnalyzer(lexicon, embed, vader.polarity_scores, trained)
+
+
+def sentence_embedder(model: Any) -> Callable[[Sequence[str]], np.ndarray]:
+    """Texts to L2-normalised vectors through a sentence-transformers model, as the analyser reads them (the encoder
+    comparison in bench.eval_encoder embeds the same way)."""
+    def embed(texts: Sequence[str]) -> np.ndarray:
+        return model.encode(list(texts), convert_to_numpy=True, normalize_embeddings=True, batch_size=64,
+                            show_progress_bar=False)
+    return embed
 
 
 def load_lexicon() -> dict:
