@@ -35,7 +35,7 @@ def accuracy(classifier, evidence: list[dict], rows: list[dict]) -> dict[str, fl
     """Per head, the share of rows whose top answer is among their acceptable labels."""
     hits = dict.fromkeys(HEADS, 0)
     for e, row in zip(evidence, rows):
-        ranked = classifier.ranked(e, np.asarray(e["vector"], dtype=np.float32))
+        ranked = classifier.ranked(e, e["vector"])  # as the analysis calls it
         for head in HEADS:
             hits[head] += ranked[head][0][0] in row[head + "s"]
     return {head: hits[head] / len(rows) for head in HEADS}
